@@ -1,0 +1,207 @@
+#include "tb_config.h"
+
+#include "backend.h"
+#include "tb_error.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { K_PATH, K_BOOL, K_INT, K_DOUBLE, K_ENUM };
+
+typedef struct {
+  const char *section, *key;
+  int kind;
+  size_t offset;
+  const char *choices; /* K_ENUM: '|'-separated names in the order of their values */
+  double lo, hi;       /* K_INT, K_DOUBLE: allowed range */
+  const char *def;
+} tb_key;
+
+#define OFF(f) offsetof(tb_config, f)
+static const tb_key KEYS[] = {
+    {"input", "file", K_PATH, OFF(input_file), NULL, 0, 0, ""},
+    {"output", "file", K_PATH, OFF(output_file), NULL, 0, 0, ""},
+    {"output", "overwrite", K_BOOL, OFF(overwrite), NULL, 0, 1, "false"},
+    {"model", "value_rule", K_ENUM, OFF(deal.value_rule), "expected|min_adjusted", 0, 0, "expected"},
+    {"model", "other_factor", K_DOUBLE, OFF(deal.other_factor), NULL, -1e300, 1e300, "0.5"},
+    {"split", "rule", K_ENUM, OFF(deal.split_rule), "nash|egalitarian|none", 0, 0, "nash"},
+    {"split", "scope", K_ENUM, OFF(deal.split_scope), "repair|all", 0, 0, "repair"},
+    {"run", "batch_deals", K_INT, OFF(batch_deals), NULL, 1, 1e12, "1048576"},
+    {"run", "progress", K_ENUM, OFF(progress), "auto|always|never", 0, 0, "auto"},
+    {"backend", "kind", K_ENUM, OFF(backend_kind), "cpu|cuda|auto", 0, 0, "cpu"},
+    {"backend", "threads", K_INT, OFF(threads), NULL, 0, 4096, "0"},
+};
+#define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
+
+static const tb_key *find_key(const char *section, const char *key) {
+  for (int i = 0; i < NKEYS; i++)
+    if (!strcmp(KEYS[i].section, section) && !strcmp(KEYS[i].key, key)) return &KEYS[i];
+  return NULL;
+}
+
+static int enum_index(const char *choices, const char *v) {
+  size_t n = strlen(v);
+  int idx = 0;
+  for (const char *c = choices; *c; idx++) {
+    const char *bar = strchr(c, '|');
+    size_t len = bar ? (size_t)(bar - c) : strlen(c);
+    if (len == n && !strncmp(c, v, n)) return idx;
+    if (!bar) break;
+    c = bar + 1;
+  }
+  return -1;
+}
+
+static void enum_name(const char *choices, int idx, char *out, size_t size) {
+  const char *c = choices;
+  for (int i = 0; i < idx && c; i++) {
+    c = strchr(c, '|');
+    if (c) c++;
+  }
+  size_t len = c ? (strchr(c, '|') ? (size_t)(strchr(c, '|') - c) : strlen(c)) : 0;
+  if (len >= size) len = size - 1;
+  memcpy(out, c ? c : "", len);
+  out[len] = 0;
+}
+
+/* `where` names the origin for messages: "FILE:LINE" or "--set". */
+static int set_value(tb_config *c, const tb_key *k, const char *v, const char *base_dir,
+                     const char *where) {
+  char *end = NULL;
+  void *field = (char *)c + k->offset;
+  switch (k->kind) {
+  case K_PATH: {
+    int rel = v[0] && v[0] != '/' && base_dir && base_dir[0];
+    int n = rel ? snprintf(field, TB_PATH_MAX, "%s/%s", base_dir, v)
+                : snprintf(field, TB_PATH_MAX, "%s", v);
+    if (n >= TB_PATH_MAX) return TB_ERR(TB_ERR_USAGE, "%s: [%s] %s: path too long", where, k->section, k->key);
+    return TB_OK;
+  }
+  case K_BOOL:
+    if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes")) *(int *)field = 1;
+    else if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no")) *(int *)field = 0;
+    else return TB_ERR(TB_ERR_USAGE, "%s: [%s] %s = '%s': expected true or false", where, k->section, k->key, v);
+    return TB_OK;
+  case K_ENUM: {
+    int i = enum_index(k->choices, v);
+    if (i < 0) return TB_ERR(TB_ERR_USAGE, "%s: [%s] %s = '%s': expected one of %s", where, k->section, k->key, v, k->choices);
+    *(int *)field = i;
+    return TB_OK;
+  }
+  case K_INT: {
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v || *end || x < k->lo || x > k->hi)
+      return TB_ERR(TB_ERR_USAGE, "%s: [%s] %s = '%s': expected an integer in %.0f..%.0f", where, k->section, k->key, v, k->lo, k->hi);
+    if (k->offset == OFF(threads)) *(int *)field = (int)x;
+    else *(int64_t *)field = x;
+    return TB_OK;
+  }
+  case K_DOUBLE: {
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !isfinite(x) || x < k->lo || x > k->hi)
+      return TB_ERR(TB_ERR_USAGE, "%s: [%s] %s = '%s': expected a finite number", where, k->section, k->key, v);
+    *(double *)field = x;
+    return TB_OK;
+  }
+  }
+  return TB_ERR(TB_ERR_INTERNAL, "bad key kind");
+}
+
+void tb_config_defaults(tb_config *c) {
+  memset(c, 0, sizeof *c);
+  for (int i = 0; i < NKEYS; i++) set_value(c, &KEYS[i], KEYS[i].def, NULL, "default");
+}
+
+typedef struct {
+  tb_config *c;
+  const char *path;
+  char dir[TB_PATH_MAX];
+  int rc;
+} load_ctx;
+
+/* Messages name the file only; tb_config_load adds the line inih reports. */
+static int on_entry(void *user, const char *section, const char *name, const char *value) {
+  load_ctx *L = user;
+  const tb_key *k = find_key(section, name);
+  if (!k) {
+    L->rc = TB_ERR(TB_ERR_USAGE, "%s: unknown key [%s] %s", L->path, section, name);
+    return 0;
+  }
+  L->rc = set_value(L->c, k, value, L->dir, L->path);
+  return L->rc == TB_OK;
+}
+
+int tb_config_load(tb_config *c, const char *path) {
+  load_ctx L = {c, path, {0}, TB_OK};
+  snprintf(L.dir, sizeof L.dir, "%s", path);
+  char *slash = strrchr(L.dir, '/');
+  if (slash) *slash = 0;
+  else L.dir[0] = 0;
+  FILE *fp = fopen(path, "r");
+  if (!fp) return TB_ERR(TB_ERR_USAGE, "%s: cannot open the config file", path);
+  int line = ini_parse_file(fp, on_entry, &L);
+  fclose(fp);
+  if (L.rc) { /* insert the line number after the file name */
+    char rest[2048];
+    snprintf(rest, sizeof rest, "%s", tb_error_message() + strlen(path) + 2);
+    return TB_ERR(L.rc, "%s:%d: %s", path, line, rest);
+  }
+  if (line > 0) return TB_ERR(TB_ERR_USAGE, "%s:%d: not valid INI syntax", path, line);
+  return TB_OK;
+}
+
+int tb_config_set(tb_config *c, const char *assignment) {
+  char sec[64], key[64];
+  const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
+  if (!dot || !eq || dot > eq || (size_t)(dot - assignment) >= sizeof sec ||
+      (size_t)(eq - dot - 1) >= sizeof key)
+    return TB_ERR(TB_ERR_USAGE, "--set '%s': expected section.key=value", assignment);
+  memcpy(sec, assignment, (size_t)(dot - assignment));
+  sec[dot - assignment] = 0;
+  memcpy(key, dot + 1, (size_t)(eq - dot - 1));
+  key[eq - dot - 1] = 0;
+  const tb_key *k = find_key(sec, key);
+  if (!k) return TB_ERR(TB_ERR_USAGE, "--set: unknown key %s.%s", sec, key);
+  return set_value(c, k, eq + 1, NULL, "--set");
+}
+
+int tb_config_check(const tb_config *c) {
+  if (!c->input_file[0]) return TB_ERR(TB_ERR_USAGE, "no input: set [input] file in the config or --set input.file=PATH");
+  if (!c->output_file[0]) return TB_ERR(TB_ERR_USAGE, "no output: give -o FILE or set [output] file");
+  return TB_OK;
+}
+
+int tb_config_dump(const tb_config *c, char *buf, size_t size) {
+  size_t used = 0;
+  const char *last = "";
+  buf[0] = 0;
+  for (int i = 0; i < NKEYS; i++) {
+    const tb_key *k = &KEYS[i];
+    const void *field = (const char *)c + k->offset;
+    char val[TB_PATH_MAX];
+    switch (k->kind) {
+    case K_PATH: snprintf(val, sizeof val, "%s", (const char *)field); break;
+    case K_BOOL: snprintf(val, sizeof val, "%s", *(const int *)field ? "true" : "false"); break;
+    case K_ENUM: enum_name(k->choices, *(const int *)field, val, sizeof val); break;
+    case K_INT:
+      snprintf(val, sizeof val, "%lld", k->offset == OFF(threads) ? (long long)*(const int *)field
+                                                                  : (long long)*(const int64_t *)field);
+      break;
+    default: snprintf(val, sizeof val, "%.17g", *(const double *)field); break;
+    }
+    if (strcmp(last, k->section))
+      used += (size_t)snprintf(buf + used, size - used, "%s[%s]\n", i ? "\n" : "", k->section);
+    if (used < size) used += (size_t)snprintf(buf + used, size - used, "%s = %s\n", k->key, val);
+    if (used + 1 >= size) return TB_ERR(TB_ERR_INTERNAL, "config text buffer too small");
+    last = k->section;
+  }
+  return TB_OK;
+}

@@ -1,0 +1,39 @@
+/* Thin, fully checked HDF5 helpers: row-block hyperslab reads and writes of
+ * 1-3 dimensional datasets, chunked creation, attributes. */
+#ifndef TB_H5_H
+#define TB_H5_H
+
+#include <hdf5.h>
+#include <stdint.h>
+
+typedef struct {
+  hid_t id, dxpl_coll, dxpl_ind;
+  int errcode; /* TB_ERR_INPUT for files we read, TB_ERR_OUTPUT for files we write */
+  char path[4096];
+} tb_h5;
+
+enum { TB_H5_INT = 0, TB_H5_FLOAT = 1, TB_H5_OTHER = 2 };
+
+typedef struct {
+  int exists, rank, cls;
+  int64_t dims[3];
+} tb_h5_info;
+
+int tb_h5_open(tb_h5 *f, const char *path);   /* read-only, parallel */
+int tb_h5_create(tb_h5 *f, const char *path); /* truncate, parallel */
+int tb_h5_close(tb_h5 *f);
+int tb_h5_exists(tb_h5 *f, const char *name, int *exists);
+int tb_h5_info_of(tb_h5 *f, const char *name, tb_h5_info *info);
+/* Rows [row0, row0+nrows) of dataset `name` (all trailing dims). nrows may be 0. */
+int tb_h5_read(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
+               int collective, void *buf);
+int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const int64_t *dims);
+int tb_h5_write(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
+                const void *buf);
+int tb_h5_attr_str(tb_h5 *f, const char *obj, const char *name, const char *value);
+int tb_h5_attr_i64(tb_h5 *f, const char *obj, const char *name, int64_t value);
+int tb_h5_attr_i32(tb_h5 *f, const char *obj, const char *name, int32_t value);
+int tb_h5_attr_read_i64(tb_h5 *f, const char *obj, const char *name, int64_t *value, int *exists);
+void tb_h5_quiet(void); /* we report HDF5 failures ourselves, in one line */
+
+#endif

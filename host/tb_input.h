@@ -1,0 +1,23 @@
+/* The input contract of MODEL.md section 1: sizes and the validator. */
+#ifndef TB_INPUT_H
+#define TB_INPUT_H
+
+#include <stdint.h>
+
+#include "tb_h5.h"
+
+typedef struct {
+  int64_t N, M, P, C, F, E, R, T, S;
+  int has_beta, has_translation;
+  double translation[64]; /* T[type][dim][k], the file's or the default */
+} tb_input_dims;
+
+/* The default translation table of MODEL.md section 2. */
+extern const double tb_default_translation[64];
+
+/* Check every rule of section 1, streaming each dataset in bounded chunks
+ * (nothing is allocated from an unchecked size). Collective; on failure every
+ * rank returns TB_ERR_INPUT with the same one-line message. */
+int tb_input_validate(tb_h5 *f, tb_input_dims *D);
+
+#endif

@@ -1,0 +1,201 @@
+/* Per-item math of MODEL.md sections 2 and 3, shared verbatim by the CPU
+ * backend (C11) and the CUDA kernels: one copy of every formula. */
+#ifndef TB_MATH_H
+#define TB_MATH_H
+
+#include <math.h>
+#include <stdint.h>
+
+#ifdef __CUDACC__
+#define TB_HD __host__ __device__
+#else
+#define TB_HD
+#endif
+
+enum { TB_VALUE_EXPECTED = 0, TB_VALUE_MIN_ADJUSTED = 1 };
+enum { TB_SPLIT_NASH = 0, TB_SPLIT_EGALITARIAN = 1, TB_SPLIT_NONE = 2 };
+enum { TB_SCOPE_REPAIR = 0, TB_SCOPE_ALL = 1 };
+enum { TB_WIN_WIN = 0, TB_REPAIRABLE = 1, TB_NOT_WIN_WIN = 2 };
+
+#define TB_MAX_PARTIES 255
+#define TB_NDIM 5
+
+typedef struct {
+  int value_rule, split_rule, split_scope;
+  double other_factor; /* f_e(4) */
+} tb_deal_params;
+
+/* What the deal math needs of one entity, precomputed once per entity. */
+typedef struct {
+  double f[4];  /* translation factors f_e(0..3); kappa_e = f[0] */
+  double gross; /* 1 + r_e: PV divides by gross^t */
+  double rho1;  /* 1 + rho_e */
+  double cap;   /* pay cap, may be +inf */
+  double beta;  /* bargaining weight */
+} tb_entity_row;
+
+/* One batch of deals in CSR form; pointers are rebased so party_ptr[0] == 0. */
+typedef struct {
+  int64_t ndeal, nparty, ncomp, nflow;
+  const int64_t *party_ptr;   /* [ndeal+1] */
+  const int64_t *party_row;   /* [nparty] row of each party in `rows` */
+  const int32_t *importer;    /* [ndeal] */
+  const double *trade_value;  /* [ndeal] */
+  const int64_t *comp_ptr;    /* [nparty+1] */
+  const uint8_t *comp_dim;    /* [ncomp] */
+  const double *comp_prob;    /* [ncomp] */
+  const int64_t *flow_ptr;    /* [ncomp+1] */
+  const int32_t *flow_period; /* [nflow] */
+  const double *flow_amount;  /* [nflow] */
+  const tb_entity_row *rows;
+  double *value, *transfer, *final_value; /* [nparty] outputs */
+  uint8_t *status;                        /* [ndeal] outputs */
+  double *surplus, *bid;
+} tb_deal_batch;
+
+/* f_e(d) = sum_k T[type][d][k] w_k for d = 0..3 (T is [4][4][4], row-major). */
+TB_HD static inline void tb_entity_factors(const double *T, int type, const double *w, double *f) {
+  for (int d = 0; d < 4; d++) {
+    double acc = 0.0;
+    for (int k = 0; k < 4; k++) acc += T[(type * 4 + d) * 4 + k] * w[k];
+    f[d] = acc;
+  }
+}
+
+/* x^n for n >= 0 by binary powering: exact IEEE multiplies, so CPU and GPU agree bitwise. */
+TB_HD static inline double tb_pow_int(double x, int32_t n) {
+  double r = 1.0;
+  while (n > 0) {
+    if (n & 1) r *= x;
+    x *= x;
+    n >>= 1;
+  }
+  return r;
+}
+
+TB_HD static inline double tb_factor(const tb_deal_params *P, const tb_entity_row *e, int dim) {
+  return dim < 4 ? e->f[dim] : P->other_factor;
+}
+
+/* Worth of one component to its party under the configured value rule. */
+TB_HD static inline double tb_component_value(const tb_deal_params *P, const tb_entity_row *e,
+                                              int dim, double p, const int32_t *t,
+                                              const double *a, int64_t nf) {
+  double pv = 0.0, sum = 0.0;
+  for (int64_t i = 0; i < nf; i++) {
+    pv += a[i] / tb_pow_int(e->gross, t[i]);
+    sum += a[i];
+  }
+  double f = tb_factor(P, e, dim);
+  double pw = pow(p, e->rho1);
+  if (P->value_rule == TB_VALUE_EXPECTED) return f * pv * pw;
+  double g = f * sum;
+  double risk = g * pw;
+  double time = sum > 0.0 ? g * pv / sum : g;
+  return risk < time ? risk : time;
+}
+
+/* Slope g_e of tau_e(u) = max(g_e u - s_e, -cap_e). */
+TB_HD static inline double tb_split_slope(const tb_deal_params *P, const tb_entity_row *e) {
+  return P->split_rule == TB_SPLIT_EGALITARIAN ? e->beta / e->f[0] : e->beta;
+}
+
+/* Breakpoint (s - cap) / g; -inf for an uncapped party (always on its linear piece). */
+TB_HD static inline double tb_split_breakpoint(double s, double cap, double g) {
+  return isinf(cap) ? -INFINITY : (s - cap) / g;
+}
+
+/* Root u > 0 of sum_e max(g_e u - s_e, -cap_e) = 0, found exactly by scanning the
+ * breakpoints in increasing order. s[] holds the money-equivalent values of the
+ * deal's n parties, rows[] their entity rows. Requires F_d > 0. */
+TB_HD static inline double tb_split_root(const tb_deal_params *P, const double *s,
+                                         const tb_entity_row *const *rows, int64_t n) {
+  double cur = 0.0, G = 0.0, Sa = 0.0, Ci = 0.0;
+  for (int64_t e = 0; e < n; e++) {
+    double g = tb_split_slope(P, rows[e]);
+    if (tb_split_breakpoint(s[e], rows[e]->cap, g) <= cur) {
+      G += g;
+      Sa += s[e];
+    } else {
+      Ci += rows[e]->cap;
+    }
+  }
+  for (;;) { /* on (cur, next] the sum is the line G u - Sa - Ci */
+    double next = INFINITY;
+    for (int64_t e = 0; e < n; e++) {
+      double b = tb_split_breakpoint(s[e], rows[e]->cap, tb_split_slope(P, rows[e]));
+      if (b > cur && b < next) next = b;
+    }
+    if (isinf(next) || (G > 0.0 && G * next - Sa - Ci >= 0.0)) break;
+    for (int64_t e = 0; e < n; e++) {
+      double g = tb_split_slope(P, rows[e]);
+      if (tb_split_breakpoint(s[e], rows[e]->cap, g) == next) {
+        G += g;
+        Sa += s[e];
+        Ci -= rows[e]->cap;
+      }
+    }
+    cur = next;
+  }
+  /* Final sums in party order over the segment's active set: deterministic and
+   * free of the scan's running cancellation. */
+  G = Sa = Ci = 0.0;
+  for (int64_t e = 0; e < n; e++) {
+    double g = tb_split_slope(P, rows[e]);
+    if (tb_split_breakpoint(s[e], rows[e]->cap, g) <= cur) {
+      G += g;
+      Sa += s[e];
+    } else {
+      Ci += rows[e]->cap;
+    }
+  }
+  return G > 0.0 ? (Sa + Ci) / G : NAN;
+}
+
+/* Sections 2 and 3 for deal d of batch B: values, status, surplus, bid, split. */
+TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_batch *B, int64_t d) {
+  const int64_t p0 = B->party_ptr[d], n = B->party_ptr[d + 1] - p0;
+  const int32_t imp = B->importer[d];
+  const tb_entity_row *rows[TB_MAX_PARTIES];
+  double *s = B->transfer + p0; /* scratch: s_e lives in the transfer slots until the split */
+  double S = 0.0, F = 0.0, bidnum = 0.0;
+  int all_pos = 1;
+  for (int64_t j = 0; j < n; j++) {
+    const int64_t p = p0 + j;
+    const tb_entity_row *e = &B->rows[B->party_row[p]];
+    double V = 0.0;
+    for (int64_t c = B->comp_ptr[p]; c < B->comp_ptr[p + 1]; c++) {
+      const int64_t f0 = B->flow_ptr[c];
+      V += tb_component_value(P, e, B->comp_dim[c], B->comp_prob[c], B->flow_period + f0,
+                              B->flow_amount + f0, B->flow_ptr[c + 1] - f0);
+    }
+    rows[j] = e;
+    B->value[p] = V;
+    s[j] = V / e->f[0];
+    const double capped = s[j] < e->cap ? s[j] : e->cap;
+    S += s[j];
+    F += capped;
+    bidnum += j == imp ? s[j] : capped;
+    all_pos &= V > 0.0;
+  }
+  const int status = all_pos ? TB_WIN_WIN : (F > 0.0 ? TB_REPAIRABLE : TB_NOT_WIN_WIN);
+  B->status[d] = (uint8_t)status;
+  B->surplus[d] = S;
+  B->bid[d] = B->trade_value[d] > 0.0 ? bidnum / B->trade_value[d] : INFINITY;
+  const int split = P->split_rule != TB_SPLIT_NONE &&
+                    (status == TB_REPAIRABLE ||
+                     (P->split_scope == TB_SCOPE_ALL && status == TB_WIN_WIN && F > 0.0));
+  const double u = split ? tb_split_root(P, s, rows, n) : 0.0;
+  for (int64_t j = 0; j < n; j++) {
+    const int64_t p = p0 + j;
+    double tau = 0.0;
+    if (split) {
+      tau = tb_split_slope(P, rows[j]) * u - s[j];
+      if (tau < -rows[j]->cap) tau = -rows[j]->cap;
+    }
+    B->transfer[p] = tau;
+    B->final_value[p] = B->value[p] + rows[j]->f[0] * tau;
+  }
+}
+
+#endif

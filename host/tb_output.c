@@ -1,0 +1,54 @@
+/* Output file safety: never clobber by accident, never leave a partial file. */
+#include "tb_error.h"
+#include "tb_run.h"
+#include "../mpi/tb_comm.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int tb_output_check(const char *input, const char *output, int overwrite) {
+  int rc = TB_OK;
+  if (tb_comm_rank() == 0) {
+    char a[PATH_MAX], b[PATH_MAX];
+    struct stat st;
+    if (input && realpath(input, a) && realpath(output, b) && !strcmp(a, b))
+      rc = TB_ERR(TB_ERR_USAGE, "%s: the output would overwrite the input", output);
+    else if (!overwrite && stat(output, &st) == 0)
+      rc = TB_ERR(TB_ERR_OUTPUT, "%s: exists; pass --overwrite (or [output] overwrite = true) to replace it", output);
+  }
+  int64_t code = rc;
+  TB_CALL(tb_comm_allreduce_i64(&code, 1, TB_OP_MAX));
+  if (code && !rc) {
+    tb_error_set_remote((int)code);
+    return (int)code;
+  }
+  if (rc) tb_error_adopt(rc, tb_error_message());
+  return rc;
+}
+
+int tb_output_tmpname(const char *output, char *tmp, size_t size) {
+  long pid = (long)getpid();
+  TB_CALL(tb_comm_bcast(&pid, sizeof pid, 0));
+  if ((size_t)snprintf(tmp, size, "%s.tmp-%ld", output, pid) >= size)
+    return TB_ERR(TB_ERR_USAGE, "%s: output path too long", output);
+  return TB_OK;
+}
+
+int tb_output_commit(const char *tmp, const char *final_path, int rc) {
+  /* rc must already be agreed across ranks; every rank reaches the agreement below */
+  int b = tb_comm_barrier(), local = TB_OK;
+  if (tb_comm_rank() == 0) {
+    if (rc || b) {
+      remove(tmp);
+    } else if (rename(tmp, final_path) != 0) {
+      remove(tmp);
+      local = TB_ERR(TB_ERR_OUTPUT, "%s: cannot rename the finished output into place", final_path);
+    }
+  }
+  if (rc) return rc;
+  return tb_comm_agree(b ? b : local);
+}

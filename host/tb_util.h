@@ -1,0 +1,31 @@
+/* Small host utilities: wall clock, progress lines, SHA-256 of a file, numbers for humans. */
+#ifndef TB_UTIL_H
+#define TB_UTIL_H
+
+#include <stddef.h>
+#include <stddef.h>
+#include <stdint.h>
+
+double tb_now(void); /* seconds, monotonic */
+/* Hex SHA-256 of a file (65 bytes with the terminator). */
+int tb_sha256_file(const char *path, char hex[65]);
+/* "12.3M" style short count. */
+const char *tb_human(double x, char *buf, size_t size);
+/* Neumaier compensated accumulation. */
+static inline void tb_kahan_add(double *sum, double *comp, double x) {
+  double t = *sum + x;
+  double as = *sum < 0 ? -*sum : *sum, ax = x < 0 ? -x : x;
+  *comp += as >= ax ? (*sum - t) + x : (x - t) + *sum;
+  *sum = t;
+}
+
+/* Rate-limited progress on stderr with an estimate of the time left. */
+typedef struct {
+  const char *what;
+  double start, last;
+  int enabled; /* 0 never, 1 after a few seconds, 2 always */
+} tb_progress;
+void tb_progress_start(tb_progress *p, const char *what, int mode);
+void tb_progress_update(tb_progress *p, double done, double total, const char *unit);
+
+#endif

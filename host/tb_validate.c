@@ -1,0 +1,442 @@
+#include "backend.h"
+#include "tb_block.h"
+#include "tb_error.h"
+#include "tb_input.h"
+#include "../mpi/tb_comm.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const double tb_default_translation[64] = {
+    /* government */ .6, .2, .1, .1, .1, .3, .5, .1, .1, .4, .3, .2, .2, .4, .1, .3,
+    /* corporate  */ .5, .3, .1, .1, .1, .1, .6, .2, .1, .2, .3, .4, .1, .1, .2, .6,
+    /* ngo        */ .2, .3, .2, .3, .4, .4, .1, .1, .5, .3, .1, .1, .4, .3, .2, .1,
+    /* civilian   */ .3, .5, .1, .1, .4, .1, .4, .1, .3, .2, .3, .2, .5, .1, .1, .3};
+
+#define CHUNK_ROWS ((int64_t)1 << 20)
+
+typedef struct {
+  tb_h5 *f;
+  tb_input_dims *D;
+  int64_t first; /* first bad global index seen on this rank, INT64_MAX = none */
+  char msg[1024];
+} vstate;
+
+static void vfail(vstate *V, int64_t idx, const char *fmt, ...) {
+  if (idx >= V->first) return;
+  V->first = idx;
+  int n = snprintf(V->msg, sizeof V->msg, "%s: ", V->f->path);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(V->msg + n, sizeof V->msg - (size_t)n, fmt, ap);
+  va_end(ap);
+}
+
+/* Collective: if any rank found a violation, all ranks return the owner's message. */
+static int vreport(vstate *V) {
+  int64_t g;
+  int owner;
+  TB_CALL(tb_comm_first_index(V->first, &g, &owner));
+  if (g == INT64_MAX) return TB_OK;
+  TB_CALL(tb_comm_bcast(V->msg, sizeof V->msg, owner));
+  tb_error_adopt(TB_ERR_INPUT, V->msg);
+  return TB_ERR_INPUT;
+}
+
+/* ---- shapes ------------------------------------------------------------ */
+
+enum { D_N, D_M, D_P, D_C, D_F, D_E, D_R, D_T, D_S, D_CONST, D_NSYM };
+static const char *SYM = "NMPCFERTS";
+
+typedef struct {
+  const char *name;
+  int cls, optional, rank;
+  int sym[3], plus[3]; /* each dim = value of sym (+plus); D_CONST: plus alone */
+} vshape;
+
+static const vshape SHAPES[] = {
+    {"/entities/type", TB_H5_INT, 0, 1, {D_N}, {0}},
+    {"/entities/region", TB_H5_INT, 0, 1, {D_N}, {0}},
+    {"/entities/weights", TB_H5_FLOAT, 0, 2, {D_N, D_CONST}, {0, 4}},
+    {"/entities/discount_rate", TB_H5_FLOAT, 0, 1, {D_N}, {0}},
+    {"/entities/risk_aversion", TB_H5_FLOAT, 0, 1, {D_N}, {0}},
+    {"/entities/pay_cap", TB_H5_FLOAT, 0, 1, {D_N}, {0}},
+    {"/entities/bargaining_weight", TB_H5_FLOAT, 1, 1, {D_N}, {0}},
+    {"/deals/importer", TB_H5_INT, 0, 1, {D_M}, {0}},
+    {"/deals/party_ptr", TB_H5_INT, 0, 1, {D_M}, {1}},
+    {"/deals/party_entity", TB_H5_INT, 0, 1, {D_P}, {0}},
+    {"/deals/comp_ptr", TB_H5_INT, 0, 1, {D_P}, {1}},
+    {"/deals/comp_dim", TB_H5_INT, 0, 1, {D_C}, {0}},
+    {"/deals/comp_prob", TB_H5_FLOAT, 0, 1, {D_C}, {0}},
+    {"/deals/flow_ptr", TB_H5_INT, 0, 1, {D_C}, {1}},
+    {"/deals/flow_period", TB_H5_INT, 0, 1, {D_F}, {0}},
+    {"/deals/flow_amount", TB_H5_FLOAT, 0, 1, {D_F}, {0}},
+    {"/deals/period", TB_H5_INT, 0, 1, {D_M}, {0}},
+    {"/deals/sector", TB_H5_INT, 0, 1, {D_M}, {0}},
+    {"/deals/export_region", TB_H5_INT, 0, 1, {D_M}, {0}},
+    {"/deals/import_region", TB_H5_INT, 0, 1, {D_M}, {0}},
+    {"/deals/trade_value", TB_H5_FLOAT, 0, 1, {D_M}, {0}},
+    {"/deals/cost", TB_H5_FLOAT, 0, 1, {D_M}, {0}},
+    {"/model/translation", TB_H5_FLOAT, 1, 3, {D_CONST, D_CONST, D_CONST}, {4, 4, 4}},
+    {"/network/col", TB_H5_INT, 0, 1, {D_E}, {0}},
+    {"/network/ptr", TB_H5_INT, 0, 1, {D_N}, {1}},
+    {"/network/weight", TB_H5_FLOAT, 0, 1, {D_E}, {0}},
+    {"/trade/base_exports", TB_H5_FLOAT, 0, 2, {D_R, D_T}, {0, 0}},
+    {"/trade/base_imports", TB_H5_FLOAT, 0, 2, {D_R, D_T}, {0, 0}},
+    {"/io/A", TB_H5_FLOAT, 0, 2, {D_S, D_S}, {0, 0}},
+    {"/io/value_added", TB_H5_FLOAT, 0, 1, {D_S}, {0}},
+    {"/io/employment", TB_H5_FLOAT, 0, 1, {D_S}, {0}},
+    {"/io/import_share", TB_H5_FLOAT, 0, 1, {D_S}, {0}},
+};
+
+static int check_shapes(vstate *V) {
+  int64_t sym[D_NSYM];
+  for (int i = 0; i < D_NSYM; i++) sym[i] = -1;
+  const char *def[D_NSYM] = {0};
+  for (size_t i = 0; i < sizeof SHAPES / sizeof SHAPES[0]; i++) {
+    const vshape *s = &SHAPES[i];
+    tb_h5_info in;
+    TB_CALL(tb_h5_info_of(V->f, s->name, &in));
+    if (!in.exists) {
+      if (s->optional) continue;
+      return TB_ERR(TB_ERR_INPUT, "%s: %s: missing (rule: required dataset)", V->f->path, s->name);
+    }
+    if (in.cls != s->cls || in.rank != s->rank)
+      return TB_ERR(TB_ERR_INPUT, "%s: %s: %s of rank %d (rule: %s of rank %d)", V->f->path, s->name,
+                    in.cls == TB_H5_INT ? "integer" : in.cls == TB_H5_FLOAT ? "float" : "non-numeric",
+                    in.rank, s->cls == TB_H5_INT ? "integer" : "float", s->rank);
+    for (int k = 0; k < s->rank; k++) {
+      int y = s->sym[k];
+      int64_t want = y == D_CONST ? s->plus[k] : sym[y] < 0 ? -1 : sym[y] + s->plus[k];
+      if (want < 0) { /* first dataset to carry this size defines it */
+        sym[y] = in.dims[k] - s->plus[k];
+        def[y] = s->name;
+        if (sym[y] < 0)
+          return TB_ERR(TB_ERR_INPUT, "%s: %s: dimension %d is %lld (rule: at least %d)", V->f->path,
+                        s->name, k, (long long)in.dims[k], s->plus[k]);
+        continue;
+      }
+      if (in.dims[k] != want)
+        return TB_ERR(TB_ERR_INPUT, "%s: %s: dimension %d is %lld (rule: %c%s = %lld, set by %s)",
+                      V->f->path, s->name, k, (long long)in.dims[k], y == D_CONST ? '#' : SYM[y],
+                      s->plus[k] ? "+1" : "", (long long)want, y == D_CONST ? "the model" : def[y]);
+    }
+  }
+  tb_input_dims *D = V->D;
+  D->N = sym[D_N], D->M = sym[D_M], D->P = sym[D_P], D->C = sym[D_C], D->F = sym[D_F];
+  D->E = sym[D_E], D->R = sym[D_R], D->T = sym[D_T], D->S = sym[D_S];
+  TB_CALL(tb_h5_exists(V->f, "/entities/bargaining_weight", &D->has_beta));
+  TB_CALL(tb_h5_exists(V->f, "/model/translation", &D->has_translation));
+  return TB_OK;
+}
+
+/* ---- streaming over a rank's block ------------------------------------- */
+
+/* Calls fn on chunks of this rank's block of `nrows` rows; `overlap` extra rows are
+ * read past each chunk (CSR pointers need ptr[i+1]). Buffers hold int64 or double. */
+typedef void (*chunk_fn)(vstate *V, int64_t row0, int64_t n, const void *buf, void *ctx);
+
+static int scan(vstate *V, const char *name, int is_int, int64_t rowlen, int64_t nrows,
+                int64_t overlap, chunk_fn fn, void *ctx) {
+  int rc = TB_OK;
+  const int rank = tb_comm_rank(), size = tb_comm_size();
+  const int64_t lo = tb_block_lo(nrows, rank, size), hi = tb_block_lo(nrows, rank + 1, size);
+  const int64_t step = CHUNK_ROWS / rowlen > 0 ? CHUNK_ROWS / rowlen : 1;
+  char *buf = NULL;
+  TB_ALLOC(buf, (size_t)(step + overlap) * (size_t)rowlen * 8);
+  for (int64_t r = lo; r < hi && V->first == INT64_MAX; r += step) {
+    int64_t n = hi - r < step ? hi - r : step;
+    TB_GUARD(tb_h5_read(V->f, name, is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, r, n + overlap,
+                        0, buf));
+    fn(V, r, n, buf, ctx);
+  }
+done:
+  free(buf);
+  return tb_comm_agree(rc); /* a failed read on one rank must not strand the others */
+}
+
+typedef struct {
+  const char *name;
+  int is_int;
+  double lo, hi;
+  int lo_open, hi_open, inf_ok;
+  const char *rule;
+  int64_t ncols; /* columns of a rank-2 dataset, for [row,col] messages */
+} vrange;
+
+static void range_chunk(vstate *V, int64_t row0, int64_t n, const void *buf, void *ctx) {
+  const vrange *R = ctx;
+  const int64_t m = n * R->ncols;
+  for (int64_t i = 0; i < m; i++) {
+    double v = R->is_int ? (double)((const int64_t *)buf)[i] : ((const double *)buf)[i];
+    int bad = isnan(v) || (!R->inf_ok && isinf(v)) || v < R->lo || v > R->hi ||
+              (R->lo_open && v == R->lo) || (R->hi_open && v == R->hi);
+    if (!bad) continue;
+    int64_t row = row0 + i / R->ncols, g = row0 * R->ncols + i;
+    char val[64];
+    if (R->is_int) snprintf(val, sizeof val, "%lld", (long long)((const int64_t *)buf)[i]);
+    else snprintf(val, sizeof val, "%.17g", v);
+    if (R->ncols > 1)
+      vfail(V, g, "%s[%lld,%lld]: value %s breaks rule: %s", R->name, (long long)row,
+            (long long)(i % R->ncols), val, R->rule);
+    else
+      vfail(V, g, "%s[%lld]: value %s breaks rule: %s", R->name, (long long)row, val, R->rule);
+    return;
+  }
+}
+
+static int check_range(vstate *V, vrange R, int64_t nrows) {
+  if (R.ncols <= 0) return TB_OK; /* zero columns: nothing to check */
+  TB_CALL(scan(V, R.name, R.is_int, R.ncols, nrows, 0, range_chunk, &R));
+  return vreport(V);
+}
+
+/* ---- CSR pointers ------------------------------------------------------ */
+
+typedef struct {
+  const char *name;
+  int64_t nitems, nchild, minc, maxc;
+  const char *child;
+} vcsr;
+
+static void csr_chunk(vstate *V, int64_t row0, int64_t n, const void *buf, void *ctx) {
+  const vcsr *C = ctx;
+  const int64_t *p = buf;
+  if (row0 == 0 && p[0] != 0) {
+    vfail(V, 0, "%s[0]: value %lld breaks rule: CSR pointers start at 0", C->name, (long long)p[0]);
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    int64_t cnt = p[i + 1] - p[i];
+    if (cnt < C->minc || cnt > C->maxc || p[i + 1] < p[i]) {
+      vfail(V, row0 + i + 1, "%s[%lld]: value %lld after %lld breaks rule: %lld to %lld entries per item",
+            C->name, (long long)(row0 + i + 1), (long long)p[i + 1], (long long)p[i],
+            (long long)C->minc, (long long)C->maxc);
+      return;
+    }
+  }
+  if (row0 + n == C->nitems && p[n] != C->nchild)
+    vfail(V, C->nitems, "%s[%lld]: value %lld breaks rule: last pointer equals the length of %s (%lld)",
+          C->name, (long long)C->nitems, (long long)p[n], C->child, (long long)C->nchild);
+}
+
+static int check_csr(vstate *V, vcsr C) {
+  if (C.nitems == 0) { /* the lone pointer must still be 0 == nchild */
+    int64_t p0 = 0;
+    int rc = tb_comm_rank() == 0 ? tb_h5_read(V->f, C.name, H5T_NATIVE_INT64, 0, 1, 0, &p0) : TB_OK;
+    TB_CALL(tb_comm_agree(rc));
+    if (tb_comm_rank() == 0 && (p0 != 0 || C.nchild != 0))
+      vfail(V, 0, "%s[0]: value %lld breaks rule: CSR pointers start at 0 and end at the length of %s",
+            C.name, (long long)p0, C.child);
+    return vreport(V);
+  }
+  TB_CALL(scan(V, C.name, 1, 1, C.nitems, 1, csr_chunk, &C));
+  return vreport(V);
+}
+
+/* ---- row rules --------------------------------------------------------- */
+
+static void weights_chunk(vstate *V, int64_t row0, int64_t n, const void *buf, void *ctx) {
+  (void)ctx;
+  const double *w = buf;
+  for (int64_t i = 0; i < n; i++) {
+    double s = 0.0;
+    for (int k = 0; k < 4; k++) {
+      double x = w[4 * i + k];
+      if (!(x >= 0.0) || isinf(x)) {
+        vfail(V, row0 + i, "/entities/weights[%lld,%d]: value %.17g breaks rule: weights are finite and >= 0",
+              (long long)(row0 + i), k, x);
+        return;
+      }
+      s += x;
+    }
+    if (fabs(s - 1.0) > 1e-6) {
+      vfail(V, row0 + i, "/entities/weights[%lld]: row sum %.17g breaks rule: row sum 1 within 1e-6",
+            (long long)(row0 + i), s);
+      return;
+    }
+  }
+}
+
+/* kappa_e = f_e(0) > 0 (section 3) needs type and weights together: read both per chunk. */
+static int check_kappa(vstate *V) {
+  int rc = TB_OK;
+  const int64_t N = V->D->N, lo = tb_block_lo(N, tb_comm_rank(), tb_comm_size()),
+                hi = tb_block_lo(N, tb_comm_rank() + 1, tb_comm_size());
+  int64_t *type = NULL;
+  double *w = NULL;
+  TB_ALLOC(type, CHUNK_ROWS);
+  TB_ALLOC(w, 4 * CHUNK_ROWS);
+  for (int64_t r = lo; r < hi && V->first == INT64_MAX; r += CHUNK_ROWS) {
+    int64_t n = hi - r < CHUNK_ROWS ? hi - r : CHUNK_ROWS;
+    TB_GUARD(tb_h5_read(V->f, "/entities/type", H5T_NATIVE_INT64, r, n, 0, type));
+    TB_GUARD(tb_h5_read(V->f, "/entities/weights", H5T_NATIVE_DOUBLE, r, n, 0, w));
+    for (int64_t i = 0; i < n; i++) {
+      double f[4];
+      tb_entity_factors(V->D->translation, (int)type[i], w + 4 * i, f);
+      if (!(f[0] > 0.0)) {
+        vfail(V, r + i, "/entities/weights[%lld]: economic factor kappa = %.17g breaks rule: "
+              "kappa_e = f_e(0) > 0 (MODEL.md section 3)", (long long)(r + i), f[0]);
+        break;
+      }
+    }
+  }
+done:
+  free(type);
+  free(w);
+  rc = tb_comm_agree(rc);
+  if (rc) return rc;
+  return vreport(V);
+}
+
+/* Per deal: no entity twice, importer indexes a party. party_ptr is already valid. */
+static int check_deal_parties(vstate *V) {
+  int rc = TB_OK;
+  const int64_t M = V->D->M, lo = tb_block_lo(M, tb_comm_rank(), tb_comm_size()),
+                hi = tb_block_lo(M, tb_comm_rank() + 1, tb_comm_size());
+  const int64_t step = CHUNK_ROWS / 8; /* <= 255 parties per deal bounds the entity buffer */
+  int64_t *ptr = NULL, *ent = NULL, *imp = NULL;
+  TB_ALLOC(ptr, step + 1);
+  TB_ALLOC(imp, step);
+  TB_ALLOC(ent, step * TB_MAX_PARTIES);
+  for (int64_t r = lo; r < hi && V->first == INT64_MAX; r += step) {
+    int64_t n = hi - r < step ? hi - r : step;
+    TB_GUARD(tb_h5_read(V->f, "/deals/party_ptr", H5T_NATIVE_INT64, r, n + 1, 0, ptr));
+    TB_GUARD(tb_h5_read(V->f, "/deals/importer", H5T_NATIVE_INT64, r, n, 0, imp));
+    TB_GUARD(tb_h5_read(V->f, "/deals/party_entity", H5T_NATIVE_INT64, ptr[0], ptr[n] - ptr[0], 0, ent));
+    for (int64_t d = 0; d < n && V->first == INT64_MAX; d++) {
+      const int64_t *e = ent + (ptr[d] - ptr[0]), k = ptr[d + 1] - ptr[d];
+      if (imp[d] < 0 || imp[d] >= k) {
+        vfail(V, r + d, "/deals/importer[%lld]: value %lld breaks rule: a party index 0..%lld of the deal",
+              (long long)(r + d), (long long)imp[d], (long long)(k - 1));
+        break;
+      }
+      for (int64_t a = 1; a < k; a++)
+        for (int64_t b = 0; b < a; b++)
+          if (e[a] == e[b]) {
+            vfail(V, r + d, "/deals/party_entity[%lld]: entity %lld breaks rule: no entity twice in one deal (deal %lld)",
+                  (long long)(ptr[d] + a), (long long)e[a], (long long)(r + d));
+            a = k;
+            break;
+          }
+    }
+  }
+done:
+  free(ptr);
+  free(ent);
+  free(imp);
+  rc = tb_comm_agree(rc);
+  if (rc) return rc;
+  return vreport(V);
+}
+
+/* Small tables (translation, IO) are checked on rank 0 and the verdict shared. */
+static int check_translation(vstate *V) {
+  tb_input_dims *D = V->D;
+  memcpy(D->translation, tb_default_translation, sizeof D->translation);
+  if (!D->has_translation) return TB_OK;
+  TB_CALL(tb_comm_agree(tb_h5_read(V->f, "/model/translation", H5T_NATIVE_DOUBLE, 0, 4, 0, D->translation)));
+  for (int i = 0; i < 64; i++)
+    if (!(D->translation[i] >= 0.0) || isinf(D->translation[i])) {
+      vfail(V, i, "/model/translation[%d,%d,%d]: value %.17g breaks rule: finite and >= 0", i / 16,
+            (i / 4) % 4, i % 4, D->translation[i]);
+      break;
+    }
+  return vreport(V);
+}
+
+static int check_io_tables(vstate *V) {
+  int rc = TB_OK;
+  const int64_t S = V->D->S;
+  double *row = NULL, *col = NULL;
+  TB_ALLOC(row, S);
+  TB_ALLOC(col, S);
+  if (tb_comm_rank() == 0) {
+    memset(col, 0, sizeof(double) * (size_t)S);
+    for (int64_t i = 0; i < S && V->first == INT64_MAX; i++) {
+      TB_GUARD(tb_h5_read(V->f, "/io/A", H5T_NATIVE_DOUBLE, i, 1, 0, row));
+      for (int64_t j = 0; j < S; j++) {
+        if (!(row[j] >= 0.0) || isinf(row[j])) {
+          vfail(V, 0, "/io/A[%lld,%lld]: value %.17g breaks rule: A >= 0 and finite", (long long)i,
+                (long long)j, row[j]);
+          break;
+        }
+        col[j] += row[j];
+      }
+    }
+    for (int64_t j = 0; j < S && V->first == INT64_MAX; j++)
+      if (!(col[j] < 1.0))
+        vfail(V, 0, "/io/A[:,%lld]: column sum %.17g breaks rule: every column sum < 1", (long long)j, col[j]);
+    if (V->first == INT64_MAX) {
+      TB_GUARD(tb_h5_read(V->f, "/io/import_share", H5T_NATIVE_DOUBLE, 0, S, 0, row));
+      double s = 0.0;
+      for (int64_t j = 0; j < S; j++) s += row[j];
+      if (S > 0 && fabs(s - 1.0) > 1e-6)
+        vfail(V, 0, "/io/import_share: sum %.17g breaks rule: shares sum to 1 within 1e-6", s);
+    }
+    int64_t reg = 0;
+    int has = 0;
+    if (V->first == INT64_MAX) TB_GUARD(tb_h5_attr_read_i64(V->f, "/io", "region", &reg, &has));
+    if (V->first == INT64_MAX && (!has || reg < 0 || reg >= V->D->R))
+      vfail(V, 0, "/io: attribute region %s breaks rule: present, 0..R-1 with R = %lld",
+            has ? "out of range" : "missing", (long long)V->D->R);
+  }
+done:
+  free(row);
+  free(col);
+  rc = tb_comm_agree(rc);
+  rc = tb_comm_agree(rc);
+  if (rc) return rc;
+  return vreport(V);
+}
+
+int tb_input_validate(tb_h5 *f, tb_input_dims *D) {
+  vstate V = {f, D, INT64_MAX, {0}};
+  memset(D, 0, sizeof *D);
+  int rc = check_shapes(&V); /* metadata only: every rank reaches the same verdict */
+  if (rc) {
+    tb_error_adopt(rc, tb_error_message());
+    return rc;
+  }
+  const double INF = INFINITY;
+  const double R1 = (double)D->R - 1, N1 = (double)D->N - 1;
+  TB_CALL(check_translation(&V));
+  TB_CALL(check_range(&V, (vrange){"/entities/type", 1, 0, 3, 0, 0, 0, "type in 0..3", 1}, D->N));
+  TB_CALL(check_range(&V, (vrange){"/entities/region", 1, 0, R1, 0, 0, 0, "region in 0..R-1", 1}, D->N));
+  TB_CALL(scan(&V, "/entities/weights", 0, 4, D->N, 0, weights_chunk, NULL));
+  TB_CALL(vreport(&V));
+  TB_CALL(check_kappa(&V));
+  TB_CALL(check_range(&V, (vrange){"/entities/discount_rate", 0, -1, INF, 1, 0, 0, "r_e > -1 and finite", 1}, D->N));
+  TB_CALL(check_range(&V, (vrange){"/entities/risk_aversion", 0, 0, INF, 0, 0, 0, "rho_e >= 0 and finite", 1}, D->N));
+  TB_CALL(check_range(&V, (vrange){"/entities/pay_cap", 0, 0, INF, 0, 0, 1, "cap_e >= 0 (may be +inf)", 1}, D->N));
+  if (D->has_beta)
+    TB_CALL(check_range(&V, (vrange){"/entities/bargaining_weight", 0, 0, INF, 1, 0, 0, "beta_e > 0 and finite", 1}, D->N));
+  TB_CALL(check_csr(&V, (vcsr){"/deals/party_ptr", D->M, D->P, 2, TB_MAX_PARTIES, "/deals/party_entity"}));
+  TB_CALL(check_range(&V, (vrange){"/deals/party_entity", 1, 0, N1, 0, 0, 0, "entity id in 0..N-1", 1}, D->P));
+  TB_CALL(check_deal_parties(&V));
+  TB_CALL(check_csr(&V, (vcsr){"/deals/comp_ptr", D->P, D->C, 0, INT64_MAX, "/deals/comp_dim"}));
+  TB_CALL(check_range(&V, (vrange){"/deals/comp_dim", 1, 0, 4, 0, 0, 0, "dimension in 0..4", 1}, D->C));
+  TB_CALL(check_range(&V, (vrange){"/deals/comp_prob", 0, 0, 1, 0, 0, 0, "p_c in [0,1]", 1}, D->C));
+  TB_CALL(check_csr(&V, (vcsr){"/deals/flow_ptr", D->C, D->F, 0, INT64_MAX, "/deals/flow_period"}));
+  TB_CALL(check_range(&V, (vrange){"/deals/flow_period", 1, 0, 2147483647.0, 0, 0, 0, "t >= 0", 1}, D->F));
+  TB_CALL(check_range(&V, (vrange){"/deals/flow_amount", 0, -INF, INF, 0, 0, 0, "a_f finite", 1}, D->F));
+  TB_CALL(check_range(&V, (vrange){"/deals/period", 1, 0, (double)D->T - 1, 0, 0, 0, "period in 0..T-1", 1}, D->M));
+  TB_CALL(check_range(&V, (vrange){"/deals/sector", 1, 0, (double)D->S - 1, 0, 0, 0, "sector in 0..S-1", 1}, D->M));
+  TB_CALL(check_range(&V, (vrange){"/deals/export_region", 1, 0, R1, 0, 0, 0, "region in 0..R-1", 1}, D->M));
+  TB_CALL(check_range(&V, (vrange){"/deals/import_region", 1, -1, R1, 0, 0, 0, "region in 0..R-1 or -1", 1}, D->M));
+  TB_CALL(check_range(&V, (vrange){"/deals/trade_value", 0, 0, INF, 0, 0, 0, "m_d >= 0 and finite", 1}, D->M));
+  TB_CALL(check_range(&V, (vrange){"/deals/cost", 0, 0, INF, 0, 0, 0, "k_d >= 0 and finite", 1}, D->M));
+  TB_CALL(check_csr(&V, (vcsr){"/network/ptr", D->N, D->E, 0, INT64_MAX, "/network/col"}));
+  TB_CALL(check_range(&V, (vrange){"/network/col", 1, 0, N1, 0, 0, 0, "entity id in 0..N-1", 1}, D->E));
+  TB_CALL(check_range(&V, (vrange){"/network/weight", 0, 0, INF, 0, 0, 0, "weight >= 0 and finite", 1}, D->E));
+  TB_CALL(check_range(&V, (vrange){"/trade/base_exports", 0, 0, INF, 0, 0, 0, ">= 0 and finite", D->T}, D->R));
+  TB_CALL(check_range(&V, (vrange){"/trade/base_imports", 0, 0, INF, 0, 0, 0, ">= 0 and finite", D->T}, D->R));
+  TB_CALL(check_range(&V, (vrange){"/io/value_added", 0, -INF, INF, 0, 0, 0, "finite", 1}, D->S));
+  TB_CALL(check_range(&V, (vrange){"/io/employment", 0, 0, INF, 0, 0, 0, ">= 0 and finite", 1}, D->S));
+  TB_CALL(check_range(&V, (vrange){"/io/import_share", 0, 0, 1, 0, 0, 0, "share in [0,1]", 1}, D->S));
+  TB_CALL(check_io_tables(&V));
+  return TB_OK;
+}

@@ -1,0 +1,207 @@
+#include "tb_comm.h"
+
+#include "../host/tb_block.h"
+#include "../host/tb_error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef TB_HAVE_MPI
+#include <mpi.h>
+
+#define MPI_CHECK(call)                                                                            \
+  do {                                                                                             \
+    int mpi_rc_ = (call);                                                                          \
+    if (mpi_rc_ != MPI_SUCCESS) {                                                                  \
+      char mpi_msg_[MPI_MAX_ERROR_STRING];                                                         \
+      int mpi_len_ = 0;                                                                            \
+      MPI_Error_string(mpi_rc_, mpi_msg_, &mpi_len_);                                              \
+      return TB_ERR(TB_ERR_MPI, "%s failed: %s", #call, mpi_msg_);                                 \
+    }                                                                                              \
+  } while (0)
+
+static int g_rank = 0, g_size = 1, g_local = 0, g_inited = 0;
+
+int tb_comm_init(int *argc, char ***argv) {
+  int provided = 0;
+  MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+  g_inited = 1;
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &g_rank));
+  MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &g_size));
+  MPI_Comm node;
+  MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &node));
+  MPI_CHECK(MPI_Comm_rank(node, &g_local));
+  MPI_Comm_free(&node);
+  return TB_OK;
+}
+
+void tb_comm_finalize(void) {
+  if (g_inited) MPI_Finalize();
+  g_inited = 0;
+}
+void tb_comm_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
+int tb_comm_rank(void) { return g_rank; }
+int tb_comm_size(void) { return g_size; }
+int tb_comm_local_rank(void) { return g_local; }
+int tb_comm_barrier(void) {
+  MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+  return TB_OK;
+}
+
+int tb_comm_agree(int rc) {
+  int global = rc;
+  if (MPI_Allreduce(&rc, &global, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+    return TB_ERR(TB_ERR_MPI, "MPI_Allreduce failed while agreeing on an error");
+  if (global && !rc) tb_error_set_remote(global);
+  return global;
+}
+
+static MPI_Op op_of(int op) { return op == TB_OP_SUM ? MPI_SUM : op == TB_OP_MAX ? MPI_MAX : MPI_MIN; }
+
+int tb_comm_allreduce_i64(int64_t *v, int n, int op) {
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT64_T, op_of(op), MPI_COMM_WORLD));
+  return TB_OK;
+}
+int tb_comm_allreduce_f64(double *v, int n, int op) {
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, op_of(op), MPI_COMM_WORLD));
+  return TB_OK;
+}
+int tb_comm_exscan_i64(int64_t v, int64_t *before) {
+  *before = 0;
+  MPI_CHECK(MPI_Exscan(&v, before, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
+  if (g_rank == 0) *before = 0; /* MPI leaves rank 0's result undefined */
+  return TB_OK;
+}
+int tb_comm_bcast(void *buf, size_t bytes, int root) {
+  MPI_CHECK(MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD));
+  return TB_OK;
+}
+
+int tb_comm_sum_compensated(double sum, double comp, double *out) {
+  double mine[2] = {sum, comp};
+  double *all = malloc(sizeof(double) * 2 * (size_t)g_size);
+  if (!all) return TB_ERR(TB_ERR_MEMORY, "out of memory in tb_comm_sum_compensated");
+  int rc = MPI_Allgather(mine, 2, MPI_DOUBLE, all, 2, MPI_DOUBLE, MPI_COMM_WORLD);
+  if (rc != MPI_SUCCESS) {
+    free(all);
+    return TB_ERR(TB_ERR_MPI, "MPI_Allgather failed in tb_comm_sum_compensated");
+  }
+  double s = 0.0, c = 0.0; /* Neumaier over the partials, in rank order */
+  for (int i = 0; i < 2 * g_size; i++) {
+    double x = all[i], t = s + x;
+    c += (fabs(s) >= fabs(x)) ? (s - t) + x : (x - t) + s;
+    s = t;
+  }
+  free(all);
+  *out = s + c;
+  return TB_OK;
+}
+
+int tb_comm_first_index(int64_t first, int64_t *global_first, int *owner) {
+  int64_t v = first;
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD));
+  int64_t r = (first == v && v != INT64_MAX) ? g_rank : INT64_MAX;
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &r, 1, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD));
+  *global_first = v;
+  *owner = r == INT64_MAX ? 0 : (int)r;
+  return TB_OK;
+}
+
+int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t row_bytes,
+                       const int64_t *ids, int64_t nids, void *out) {
+  int rc = TB_OK;
+  const int P = g_size;
+  int *scount = NULL, *sdispl = NULL, *rcount = NULL, *rdispl = NULL;
+  int64_t *req = NULL;
+  char *reply = NULL;
+  TB_ALLOC(scount, P);
+  TB_ALLOC(sdispl, P);
+  TB_ALLOC(rcount, P);
+  TB_ALLOC(rdispl, P);
+  memset(scount, 0, sizeof(int) * (size_t)P);
+  for (int64_t i = 0; i < nids; i++) scount[tb_block_owner(n_global, P, ids[i])]++;
+  if (MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS) {
+    rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoall of request counts failed");
+    goto done;
+  }
+  int64_t nreq = 0;
+  for (int r = 0; r < P; r++) {
+    sdispl[r] = r ? sdispl[r - 1] + scount[r - 1] : 0;
+    rdispl[r] = r ? rdispl[r - 1] + rcount[r - 1] : 0;
+    nreq += rcount[r];
+  }
+  /* ids are sorted and owners are contiguous blocks, so ids are already grouped by owner */
+  TB_ALLOC(req, nreq);
+  if (MPI_Alltoallv(ids, scount, sdispl, MPI_INT64_T, req, rcount, rdispl, MPI_INT64_T,
+                    MPI_COMM_WORLD) != MPI_SUCCESS) {
+    rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoallv of requested ids failed");
+    goto done;
+  }
+  TB_ALLOC(reply, (size_t)nreq * row_bytes);
+  for (int64_t i = 0; i < nreq; i++)
+    memcpy(reply + (size_t)i * row_bytes, (const char *)local + (size_t)(req[i] - lo) * row_bytes,
+           row_bytes);
+  MPI_Datatype row;
+  MPI_Type_contiguous((int)row_bytes, MPI_BYTE, &row);
+  MPI_Type_commit(&row);
+  int mrc = MPI_Alltoallv(reply, rcount, rdispl, row, out, scount, sdispl, row, MPI_COMM_WORLD);
+  MPI_Type_free(&row);
+  if (mrc != MPI_SUCCESS) rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoallv of entity rows failed");
+done:
+  free(scount);
+  free(sdispl);
+  free(rcount);
+  free(rdispl);
+  free(req);
+  free(reply);
+  return rc;
+}
+
+#else /* single-process build */
+
+int tb_comm_init(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  return TB_OK;
+}
+void tb_comm_finalize(void) {}
+void tb_comm_abort(int code) { exit(code); }
+int tb_comm_rank(void) { return 0; }
+int tb_comm_size(void) { return 1; }
+int tb_comm_local_rank(void) { return 0; }
+int tb_comm_barrier(void) { return TB_OK; }
+int tb_comm_agree(int rc) { return rc; }
+int tb_comm_allreduce_i64(int64_t *v, int n, int op) {
+  (void)v, (void)n, (void)op;
+  return TB_OK;
+}
+int tb_comm_allreduce_f64(double *v, int n, int op) {
+  (void)v, (void)n, (void)op;
+  return TB_OK;
+}
+int tb_comm_exscan_i64(int64_t v, int64_t *before) {
+  (void)v;
+  *before = 0;
+  return TB_OK;
+}
+int tb_comm_bcast(void *buf, size_t bytes, int root) {
+  (void)buf, (void)bytes, (void)root;
+  return TB_OK;
+}
+int tb_comm_sum_compensated(double sum, double comp, double *out) {
+  *out = sum + comp;
+  return TB_OK;
+}
+int tb_comm_first_index(int64_t first, int64_t *global_first, int *owner) {
+  *global_first = first;
+  *owner = 0;
+  return TB_OK;
+}
+int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t row_bytes,
+                       const int64_t *ids, int64_t nids, void *out) {
+  (void)n_global, (void)local, (void)lo, (void)row_bytes, (void)ids, (void)out;
+  return nids ? TB_ERR(TB_ERR_INTERNAL, "remote rows requested in a single-process build") : TB_OK;
+}
+#endif

@@ -1,0 +1,39 @@
+/* Every MPI call of tradebal lives behind this interface (mpi/tb_comm.c).
+ * Without MPI (TB_MPI=OFF) the same calls act on a single rank. */
+#ifndef TB_COMM_H
+#define TB_COMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int tb_comm_init(int *argc, char ***argv);
+void tb_comm_finalize(void);
+void tb_comm_abort(int code);
+int tb_comm_rank(void);
+int tb_comm_size(void);
+int tb_comm_local_rank(void); /* rank within this node (shared-memory communicator) */
+int tb_comm_barrier(void);
+
+/* Collective agreement on a status: returns the largest code raised on any rank;
+ * a rank that raised none records a silent "remote" error with that code. */
+int tb_comm_agree(int rc);
+
+enum { TB_OP_SUM = 0, TB_OP_MAX = 1, TB_OP_MIN = 2 };
+int tb_comm_allreduce_i64(int64_t *v, int n, int op);
+int tb_comm_allreduce_f64(double *v, int n, int op);
+int tb_comm_exscan_i64(int64_t v, int64_t *before); /* sum over lower ranks */
+int tb_comm_bcast(void *buf, size_t bytes, int root);
+/* Global sum of per-rank compensated partial sums, added in rank order so every
+ * rank count gives the same answer to ~1 ulp (MODEL.md section 10). */
+int tb_comm_sum_compensated(double sum, double comp, double *out);
+/* First failing index of a check across ranks: min over ranks of `first`
+ * (INT64_MAX = none) and the rank that owns it. */
+int tb_comm_first_index(int64_t first, int64_t *global_first, int *owner);
+
+/* Fetch fixed-size rows of a block-distributed table (n_global rows, this rank
+ * holds rows [lo, lo+nlocal) in `local`). `ids` are sorted unique ids owned by
+ * other ranks; their rows land in `out` in the same order. Collective. */
+int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t row_bytes,
+                       const int64_t *ids, int64_t nids, void *out);
+
+#endif
