@@ -58,7 +58,7 @@ void tb_error_adopt(int code, const char *msg) {
   g_err.code = code;
   g_err.remote = 0;
   g_err.shared = 1;
-  snprintf(g_err.msg, sizeof g_err.msg, "%s", msg);
+  if (msg != g_err.msg) snprintf(g_err.msg, sizeof g_err.msg, "%s", msg);
 }
 
 void tb_error_print(const char *prog, int verbose) {

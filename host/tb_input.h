@@ -5,15 +5,13 @@
 #include <stdint.h>
 
 #include "tb_h5.h"
+#include "tb_model.h"
 
 typedef struct {
   int64_t N, M, P, C, F, E, R, T, S;
   int has_beta, has_translation;
   double translation[64]; /* T[type][dim][k], the file's or the default */
 } tb_input_dims;
-
-/* The default translation table of MODEL.md section 2. */
-extern const double tb_default_translation[64];
 
 /* Check every rule of section 1, streaming each dataset in bounded chunks
  * (nothing is allocated from an unchecked size). Collective; on failure every

@@ -2,6 +2,7 @@
 #include "tb_block.h"
 #include "tb_error.h"
 #include "tb_input.h"
+#include "tb_model.h"
 #include "../mpi/tb_comm.h"
 
 #include <math.h>
@@ -9,12 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const double tb_default_translation[64] = {
-    /* government */ .6, .2, .1, .1, .1, .3, .5, .1, .1, .4, .3, .2, .2, .4, .1, .3,
-    /* corporate  */ .5, .3, .1, .1, .1, .1, .6, .2, .1, .2, .3, .4, .1, .1, .2, .6,
-    /* ngo        */ .2, .3, .2, .3, .4, .4, .1, .1, .5, .3, .1, .1, .4, .3, .2, .1,
-    /* civilian   */ .3, .5, .1, .1, .4, .1, .4, .1, .3, .2, .3, .2, .5, .1, .1, .3};
 
 #define CHUNK_ROWS ((int64_t)1 << 20)
 
@@ -212,9 +207,11 @@ static void csr_chunk(vstate *V, int64_t row0, int64_t n, const void *buf, void 
   for (int64_t i = 0; i < n; i++) {
     int64_t cnt = p[i + 1] - p[i];
     if (cnt < C->minc || cnt > C->maxc || p[i + 1] < p[i]) {
-      vfail(V, row0 + i + 1, "%s[%lld]: value %lld after %lld breaks rule: %lld to %lld entries per item",
-            C->name, (long long)(row0 + i + 1), (long long)p[i + 1], (long long)p[i],
-            (long long)C->minc, (long long)C->maxc);
+      char rule[96];
+      if (C->maxc == INT64_MAX) snprintf(rule, sizeof rule, "CSR pointers are non-decreasing");
+      else snprintf(rule, sizeof rule, "%lld to %lld entries per item", (long long)C->minc, (long long)C->maxc);
+      vfail(V, row0 + i + 1, "%s[%lld]: value %lld after %lld breaks rule: %s", C->name,
+            (long long)(row0 + i + 1), (long long)p[i + 1], (long long)p[i], rule);
       return;
     }
   }

@@ -1,0 +1,52 @@
+/* Config parsing: defaults, file keys, --set overrides, and the errors. */
+#include "tb_config.h"
+#include "tb_error.h"
+#include "tb_test.h"
+
+#include <string.h>
+
+static int load_text(tb_config *c, const char *text) {
+  const char *path = "test_config_tmp.ini";
+  FILE *fp = fopen(path, "w");
+  fputs(text, fp);
+  fclose(fp);
+  tb_config_defaults(c);
+  return tb_config_load(c, path);
+}
+
+int main(void) {
+  tb_config c;
+  tb_config_defaults(&c);
+  CHECK(c.deal.value_rule == TB_VALUE_EXPECTED && c.deal.split_rule == TB_SPLIT_NASH &&
+            c.deal.split_scope == TB_SCOPE_REPAIR && c.deal.other_factor == 0.5 && c.batch_deals == 1048576,
+        "defaults");
+  CHECK(load_text(&c, "[input]\nfile = data/in.h5\n[split]\nrule = egalitarian\nscope = all\n"
+                      "[model]\nother_factor = 0.25\nvalue_rule = min_adjusted\n") == TB_OK,
+        "valid file: %s", tb_error_message());
+  CHECK(!strcmp(c.input_file, "data/in.h5"), "relative path kept relative to the config's folder (cwd here): %s", c.input_file);
+  CHECK(c.deal.split_rule == TB_SPLIT_EGALITARIAN && c.deal.split_scope == TB_SCOPE_ALL, "enums");
+  CHECK(c.deal.other_factor == 0.25 && c.deal.value_rule == TB_VALUE_MIN_ADJUSTED, "double and enum");
+  CHECK(tb_config_set(&c, "split.rule=none") == TB_OK && c.deal.split_rule == TB_SPLIT_NONE, "--set");
+  CHECK(tb_config_set(&c, "run.batch_deals=1000") == TB_OK && c.batch_deals == 1000, "--set int");
+  CHECK(tb_config_set(&c, "split.rul=none") == TB_ERR_USAGE && strstr(tb_error_message(), "unknown key"),
+        "unknown --set key: %s", tb_error_message());
+  CHECK(tb_config_set(&c, "split.rule=fair") == TB_ERR_USAGE && strstr(tb_error_message(), "nash|egalitarian|none"),
+        "bad enum lists the choices: %s", tb_error_message());
+  CHECK(tb_config_set(&c, "run.batch_deals=0") == TB_ERR_USAGE, "batch_deals >= 1");
+  CHECK(tb_config_set(&c, "model.other_factor=nan") == TB_ERR_USAGE, "finite numbers only");
+  CHECK(tb_config_set(&c, "nodot") == TB_ERR_USAGE, "malformed --set");
+  CHECK(load_text(&c, "[split]\nrule = nash\nbogus = 1\n") == TB_ERR_USAGE &&
+            strstr(tb_error_message(), "test_config_tmp.ini:3: unknown key [split] bogus"),
+        "unknown key names file and line: %s", tb_error_message());
+  CHECK(load_text(&c, "[model]\nother_factor = abc\n") == TB_ERR_USAGE, "bad number");
+  char text[8192];
+  load_text(&c, "[split]\nscope = all\n");
+  CHECK(tb_config_dump(&c, text, sizeof text) == TB_OK && strstr(text, "[split]\nrule = nash\nscope = all\n"),
+        "dump:\n%s", text);
+  /* the dump parses back to the same configuration */
+  tb_config d;
+  CHECK(load_text(&d, text) == TB_OK && !memcmp(&c.deal, &d.deal, sizeof c.deal) && c.batch_deals == d.batch_deals,
+        "dump round-trips: %s", tb_error_message());
+  remove("test_config_tmp.ini");
+  return TEST_SUMMARY();
+}
