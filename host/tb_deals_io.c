@@ -20,7 +20,11 @@ int tb_entities_load(tb_h5 *f, const tb_input_dims *D, const tb_deal_params *P, 
   E->cap = E->nlocal;
   int32_t *type = NULL;
   double *w = NULL, *r = NULL, *rho = NULL, *cap = NULL, *beta = NULL;
-  TB_ALLOC(E->rows, E->cap);
+  E->rows = aligned_alloc(64, (size_t)(E->cap ? E->cap : 1) * sizeof *E->rows);
+  if (!E->rows) {
+    rc = TB_ERR(TB_ERR_MEMORY, "out of memory for %lld entity rows", (long long)E->cap);
+    goto done;
+  }
   TB_ALLOC(type, ENT_CHUNK);
   TB_ALLOC(w, 4 * ENT_CHUNK);
   TB_ALLOC(r, ENT_CHUNK);
@@ -43,7 +47,7 @@ int tb_entities_load(tb_h5 *f, const tb_input_dims *D, const tb_deal_params *P, 
     for (int64_t i = 0; i < n; i++) {
       tb_entity_row *e = &E->rows[i0 + i];
       tb_entity_factors(D->translation, type[i], w + 4 * i, e->f);
-      e->gross = 1.0 + r[i];
+      e->disc = 1.0 / (1.0 + r[i]);
       e->rho1 = 1.0 + rho[i];
       e->cap = cap[i];
       e->beta = D->has_beta ? beta[i] : 1.0;
@@ -115,8 +119,10 @@ static int resolve_entities(const tb_input_dims *D, tb_entity_table *E, tb_deal_
     nid = u;
     if (E->nlocal + nid > E->cap) {
       int64_t c = E->nlocal + nid + nid / 4;
-      tb_entity_row *r = realloc(E->rows, (size_t)(c ? c : 1) * sizeof *r);
+      tb_entity_row *r = aligned_alloc(64, (size_t)(c ? c : 1) * sizeof *r);
       if (!r) return TB_ERR(TB_ERR_MEMORY, "out of memory for %lld remote entity rows", (long long)nid);
+      memcpy(r, E->rows, (size_t)E->nlocal * sizeof *r);
+      free(E->rows);
       E->rows = r;
       E->cap = c;
     }

@@ -60,7 +60,7 @@ static void eval(const tb_deal_params *P, const deal_spec *s, deal_out *o) {
 static tb_entity_row entity(int type, const double *w, double r, double rho) {
   tb_entity_row e;
   tb_entity_factors(tb_default_translation, type, w, e.f);
-  e.gross = 1.0 + r;
+  e.disc = 1.0 / (1.0 + r);
   e.rho1 = 1.0 + rho;
   e.cap = INFINITY;
   e.beta = 1.0;
@@ -144,7 +144,7 @@ static void money_deal(deal_spec *s, int n, const double *sv, const double *kapp
     tb_entity_row *e = &s->row[j];
     e->f[0] = kappa[j];
     e->f[1] = e->f[2] = e->f[3] = 0.5;
-    e->gross = 1.05;
+    e->disc = 1.0 / 1.05;
     e->rho1 = 1.0;
     e->cap = cap ? cap[j] : INFINITY;
     e->beta = beta ? beta[j] : 1.0;

@@ -1,0 +1,142 @@
+/* Deal-stage benchmark (MODEL.md sections 2-3, CPU backend): deals/s and GB/s of
+ * compulsory bytes beside a copy bandwidth measured in the same run, and the ratio to
+ * the NumPy peer on the same file. Prints a provenance header and one table. */
+#include "backend.h"
+#include "tb_deals_io.h"
+#include "tb_error.h"
+#include "tb_input.h"
+#include "tb_util.h"
+#include "tb_version.h"
+#include "../mpi/tb_comm.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_d);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Copy bandwidth: bytes read + written per second, OpenMP over all threads. */
+static double copy_bandwidth(size_t bytes, int reps) {
+  size_t n = bytes / sizeof(double);
+  double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), t[64];
+  if (!a || !b) return 0.0;
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < n; i++) a[i] = (double)i, b[i] = 0.0;
+  for (int r = 0; r < reps; r++) {
+    double t0 = tb_now();
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) b[i] = a[i];
+    t[r] = tb_now() - t0;
+  }
+  double s = b[n / 3];
+  free(a);
+  free(b);
+  return s >= 0 ? 2.0 * (double)bytes / median(t, reps) : 0.0;
+}
+
+static double run_peer(const char *py, const char *peer, const char *input) {
+  char cmd[8192], line[512];
+  snprintf(cmd, sizeof cmd, "%s %s %s", py, peer, input);
+  FILE *p = popen(cmd, "r");
+  if (!p) return 0.0;
+  double secs = 0.0;
+  while (fgets(line, sizeof line, p)) {
+    const char *c = strstr(line, "compute ");
+    if (c) secs = atof(c + 8);
+  }
+  pclose(p);
+  return secs;
+}
+
+static void provenance(const char *input, const tb_input_dims *D) {
+  struct utsname u;
+  uname(&u);
+  char model[256] = "unknown", line[512];
+  FILE *fp = fopen("/proc/cpuinfo", "r");
+  while (fp && fgets(line, sizeof line, fp))
+    if (!strncmp(line, "model name", 10)) {
+      snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+      model[strcspn(model, "\n")] = 0;
+      break;
+    }
+  if (fp) fclose(fp);
+  time_t now = time(NULL);
+  char date[64];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  unsigned maj, min, rel;
+  H5get_libversion(&maj, &min, &rel);
+  printf("# tradebal %s deal-stage benchmark, %s\n", TB_VERSION, date);
+  printf("# host %s (%s %s), cpu %s, %d OpenMP threads, 1 rank\n", u.nodename, u.sysname, u.release,
+         model, omp_get_max_threads());
+  printf("# compiler gcc %s, flags %s, HDF5 %u.%u.%u\n", __VERSION__, TB_BENCH_FLAGS, maj, min, rel);
+  printf("# input %s: %lld deals, %lld parties, %lld components, %lld flows, %lld entities\n", input,
+         (long long)D->M, (long long)D->P, (long long)D->C, (long long)D->F, (long long)D->N);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: tb_bench_deals INPUT [REPEATS] [PYTHON PEER]\n");
+    return 2;
+  }
+  const char *input = argv[1];
+  const int reps = argc > 2 ? atoi(argv[2]) : 5;
+  tb_comm_init(&argc, &argv);
+  tb_h5_quiet();
+  tb_h5 f;
+  tb_input_dims D;
+  tb_entity_table E;
+  tb_deal_buffers B;
+  tb_backend be;
+  memset(&B, 0, sizeof B);
+  double tr = 0, tf = 0;
+  int rc = tb_h5_open(&f, input);
+  if (!rc) rc = tb_input_validate(&f, &D);
+  tb_deal_params P = {TB_VALUE_EXPECTED, TB_SPLIT_NASH, TB_SCOPE_REPAIR, 0.5};
+  if (!rc) rc = tb_entities_load(&f, &D, &P, &E);
+  if (!rc) rc = tb_deals_read(&f, &D, &E, 0, D.M, &B, &tr, &tf);
+  if (!rc) rc = tb_backend_open(&be, TB_BACKEND_CPU, 0, 0);
+  if (rc) {
+    tb_error_print("tb_bench_deals", 1);
+    return rc;
+  }
+  tb_h5_close(&f);
+  provenance(input, &D);
+  /* compulsory bytes: every input array once, every entity row once, every output once */
+  const double in_bytes = 8.0 * (D.M + 1) + 4.0 * D.M + 8.0 * D.M + 8.0 * D.P + 8.0 * (D.P + 1) +
+                          1.0 * D.C + 8.0 * D.C + 8.0 * (D.C + 1) + 12.0 * D.F +
+                          (double)sizeof(tb_entity_row) * D.N;
+  const double out_bytes = 24.0 * D.P + 17.0 * D.M;
+  const double bytes = in_bytes + out_bytes;
+  double t[64];
+  be.ops->deal_stage(&be, &P, &B.b); /* warm-up */
+  for (int r = 0; r < reps && r < 64; r++) {
+    double t0 = tb_now();
+    be.ops->deal_stage(&be, &P, &B.b);
+    t[r] = tb_now() - t0;
+  }
+  const double secs = median(t, reps);
+  const double bw = copy_bandwidth((size_t)1 << 30, 5);
+  const double peer = argc > 4 ? run_peer(argv[3], argv[4], input) : 0.0;
+  printf("# median of %d runs after one warm-up; compulsory bytes %.1f per deal; copy = bytes read+written\n",
+         reps, bytes / (double)D.M);
+  printf("| case | deals/s | GB/s compulsory | copy GB/s | fraction of copy | NumPy deals/s | x NumPy |\n");
+  printf("|---|---|---|---|---|---|---|\n");
+  printf("| deal stage, cpu, %d threads | %.4g | %.2f | %.2f | %.2f | %.4g | %.1f |\n",
+         omp_get_max_threads(), (double)D.M / secs, bytes / secs / 1e9, bw / 1e9, bytes / secs / bw,
+         peer > 0 ? (double)D.M / peer : 0.0, peer > 0 ? peer / secs : 0.0);
+  tb_deal_buffers_free(&B);
+  tb_entities_free(&E);
+  tb_backend_close(&be);
+  tb_comm_finalize();
+  return 0;
+}
