@@ -20,7 +20,7 @@ int tb_entities_load(tb_h5 *f, const tb_input_dims *D, const tb_deal_params *P, 
   E->cap = E->nlocal;
   int32_t *type = NULL;
   double *w = NULL, *r = NULL, *rho = NULL, *cap = NULL, *beta = NULL;
-  E->rows = aligned_alloc(64, (size_t)(E->cap ? E->cap : 1) * sizeof *E->rows);
+  E->rows = tb_alloc_table((size_t)(E->cap ? E->cap : 1) * sizeof *E->rows);
   if (!E->rows) {
     rc = TB_ERR(TB_ERR_MEMORY, "out of memory for %lld entity rows", (long long)E->cap);
     goto done;
@@ -119,7 +119,7 @@ static int resolve_entities(const tb_input_dims *D, tb_entity_table *E, tb_deal_
     nid = u;
     if (E->nlocal + nid > E->cap) {
       int64_t c = E->nlocal + nid + nid / 4;
-      tb_entity_row *r = aligned_alloc(64, (size_t)(c ? c : 1) * sizeof *r);
+      tb_entity_row *r = tb_alloc_table((size_t)(c ? c : 1) * sizeof *r);
       if (!r) return TB_ERR(TB_ERR_MEMORY, "out of memory for %lld remote entity rows", (long long)nid);
       memcpy(r, E->rows, (size_t)E->nlocal * sizeof *r);
       free(E->rows);

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 double tb_now(void); /* seconds, monotonic */
+/* Large table that is read at random: 2 MiB aligned and backed by transparent huge
+ * pages where the kernel allows, so random reads do not miss the TLB. free() it. */
+void *tb_alloc_table(size_t bytes);
 /* Hex SHA-256 of a file (65 bytes with the terminator). */
 int tb_sha256_file(const char *path, char hex[65]);
 /* "12.3M" style short count. */
