@@ -483,6 +483,8 @@ int tb_generate(const tb_gen_params *g, const char *path) {
   deal_sizes z;
   int64_t E = 0;
   const double t0 = tb_now();
+  if (rank == 0 && g->M >= 10000000) /* the sizing pass is silent otherwise, and takes a while */
+    fprintf(stderr, "[generate] sizing %lld deals (pass 1 of 2)\n", (long long)g->M);
   TB_CALL(count_deals(g, lo, hi, &z));
   rc = tb_comm_agree(tb_h5_create(&o, tmp));
   if (rc) return tb_output_commit(tmp, path, rc);

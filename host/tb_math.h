@@ -121,21 +121,30 @@ TB_HD static inline double tb_split_breakpoint(double s, double cap, double g) {
   return isinf(cap) ? -INFINITY : (s - cap) / g;
 }
 
+/* Sums of the line G u - Sa - Ci that the transfers add up to on the segment just
+ * above `cur`: parties with breakpoint <= cur are on their linear piece, the rest capped. */
+TB_HD static inline void tb_split_segment(const tb_deal_params *P, const double *s,
+                                          const tb_entity_row *const *rows, int64_t n, double cur,
+                                          double *G, double *Sa, double *Ci) {
+  *G = *Sa = *Ci = 0.0;
+  for (int64_t e = 0; e < n; e++) {
+    double g = tb_split_slope(P, rows[e]);
+    if (tb_split_breakpoint(s[e], rows[e]->cap, g) <= cur) {
+      *G += g;
+      *Sa += s[e];
+    } else {
+      *Ci += rows[e]->cap;
+    }
+  }
+}
+
 /* Root u > 0 of sum_e max(g_e u - s_e, -cap_e) = 0, found exactly by scanning the
  * breakpoints in increasing order. s[] holds the money-equivalent values of the
  * deal's n parties, rows[] their entity rows. Requires F_d > 0. */
 TB_HD static inline double tb_split_root(const tb_deal_params *P, const double *s,
                                          const tb_entity_row *const *rows, int64_t n) {
-  double cur = 0.0, G = 0.0, Sa = 0.0, Ci = 0.0;
-  for (int64_t e = 0; e < n; e++) {
-    double g = tb_split_slope(P, rows[e]);
-    if (tb_split_breakpoint(s[e], rows[e]->cap, g) <= cur) {
-      G += g;
-      Sa += s[e];
-    } else {
-      Ci += rows[e]->cap;
-    }
-  }
+  double cur = 0.0, G, Sa, Ci;
+  tb_split_segment(P, s, rows, n, cur, &G, &Sa, &Ci);
   for (;;) { /* on (cur, next] the sum is the line G u - Sa - Ci */
     double next = INFINITY;
     for (int64_t e = 0; e < n; e++) {
@@ -155,16 +164,7 @@ TB_HD static inline double tb_split_root(const tb_deal_params *P, const double *
   }
   /* Final sums in party order over the segment's active set: deterministic and
    * free of the scan's running cancellation. */
-  G = Sa = Ci = 0.0;
-  for (int64_t e = 0; e < n; e++) {
-    double g = tb_split_slope(P, rows[e]);
-    if (tb_split_breakpoint(s[e], rows[e]->cap, g) <= cur) {
-      G += g;
-      Sa += s[e];
-    } else {
-      Ci += rows[e]->cap;
-    }
-  }
+  tb_split_segment(P, s, rows, n, cur, &G, &Sa, &Ci);
   return G > 0.0 ? (Sa + Ci) / G : NAN;
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 enum { ST_VALIDATE, ST_HASH, ST_ENTITIES, ST_READ, ST_FETCH, ST_COMPUTE, ST_WRITE, ST_TOTAL, ST_N };
@@ -132,6 +133,20 @@ static int reduce_stats(run_stats *S) {
   return TB_OK;
 }
 
+/* Stage announcements for long runs: always with progress=always, and with progress=auto
+ * when the input is large enough (1 GiB) that the early stages take noticeable time. */
+static int loud_stages(const tb_config *cfg) {
+  struct stat st;
+  if (tb_comm_rank() != 0 || cfg->progress == 2) return 0;
+  return cfg->progress == 1 || (stat(cfg->input_file, &st) == 0 && st.st_size >= ((off_t)1 << 30));
+}
+
+static void announce(int loud, const char *what) {
+  if (!loud) return;
+  fprintf(stderr, "[run] %s\n", what);
+  fflush(stderr);
+}
+
 int tb_run(const tb_config *cfg) {
   int rc = TB_OK, have_out = 0;
   run_stats S;
@@ -153,17 +168,21 @@ int tb_run(const tb_config *cfg) {
     printf("# resolved configuration\n%s\n", text);
     fflush(stdout);
   }
+  const int loud = loud_stages(cfg);
   rc = tb_comm_agree(tb_h5_open(&in, cfg->input_file));
   if (rc) return rc;
+  announce(loud, "validating the input");
   double t = tb_now();
   TB_GUARD(tb_input_validate(&in, &D));
   S.t[ST_VALIDATE] = tb_now() - t;
+  announce(loud, "hashing the input (input_sha256)");
   t = tb_now();
   if (tb_comm_rank() == 0) rc = tb_sha256_file(cfg->input_file, sha);
   TB_GUARD(tb_comm_agree(rc));
   TB_GUARD(tb_comm_bcast(sha, sizeof sha, 0));
   S.t[ST_HASH] = tb_now() - t;
   TB_GUARD(tb_comm_agree(tb_backend_open(&be, cfg->backend_kind, cfg->threads, tb_comm_local_rank())));
+  announce(loud, "loading entities");
   t = tb_now();
   TB_GUARD(tb_comm_agree(tb_entities_load(&in, &D, &cfg->deal, &E)));
   S.t[ST_ENTITIES] = tb_now() - t;
