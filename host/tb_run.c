@@ -116,7 +116,8 @@ static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_con
     S->t[ST_COMPUTE] += t1 - t0;
     S->t[ST_WRITE] += tb_now() - t1;
     tally(S, &B);
-    tb_progress_update(&prog, (double)(k + 1) * (double)(hi - lo) / (double)nb, (double)(hi - lo) , "deals");
+    /* batches run in lockstep, so rank 0's fraction is the whole run's */
+    tb_progress_update(&prog, (double)(k + 1) / (double)nb * (double)D->M, (double)D->M, "deals");
   }
 done:
   tb_deal_buffers_free(&B);
