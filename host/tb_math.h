@@ -52,6 +52,10 @@ typedef struct {
   double *value, *transfer, *final_value; /* [nparty] outputs */
   uint8_t *status;                        /* [ndeal] outputs */
   double *surplus, *bid;
+  /* Optional: p_c^(1 + rho_e) per component, precomputed by a backend with a faster
+   * pow, at comp_pow[c - comp_pow_base]; NULL computes it here with pow(). */
+  const double *comp_pow;
+  int64_t comp_pow_base;
 } tb_deal_batch;
 
 /* f_e(d) = sum_k T[type][d][k] w_k for d = 0..3 (T is [4][4][4], row-major). */
@@ -91,7 +95,7 @@ TB_HD static inline double tb_factor(const tb_deal_params *P, const tb_entity_ro
  * afresh. Cash flows usually come in consecutive periods, and this was the stage's
  * largest cost; the factor carries at most a few ulps more error than a fresh power. */
 TB_HD static inline double tb_component_value(const tb_deal_params *P, const tb_entity_row *e,
-                                              int dim, double p, const int32_t *t,
+                                              int dim, double pw, const int32_t *t,
                                               const double *a, int64_t nf) {
   double pv = 0.0, sum = 0.0, d = 1.0;
   int32_t tp = 0;
@@ -102,8 +106,7 @@ TB_HD static inline double tb_component_value(const tb_deal_params *P, const tb_
     pv += a[i] * d;
     sum += a[i];
   }
-  double f = tb_factor(P, e, dim);
-  double pw = pow(p, e->rho1);
+  double f = tb_factor(P, e, dim); /* pw = p_c^(1 + rho_e) */
   if (P->value_rule == TB_VALUE_EXPECTED) return f * pv * pw;
   double g = f * sum;
   double risk = g * pw;
@@ -182,7 +185,8 @@ TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_bat
     double V = 0.0;
     for (int64_t c = B->comp_ptr[p]; c < B->comp_ptr[p + 1]; c++) {
       const int64_t f0 = B->flow_ptr[c];
-      V += tb_component_value(P, e, B->comp_dim[c], B->comp_prob[c], B->flow_period + f0,
+      const double pw = B->comp_pow ? B->comp_pow[c - B->comp_pow_base] : pow(B->comp_prob[c], e->rho1);
+      V += tb_component_value(P, e, B->comp_dim[c], pw, B->flow_period + f0,
                               B->flow_amount + f0, B->flow_ptr[c + 1] - f0);
     }
     rows[j] = e;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # tradebal against the independent NumPy implementation (bench/peers/numpy_deals.py) for
-# every value rule, split rule and scope: per-party values, transfers, final values,
+# every value rule, split rule and scope, and with the scalar-pow fallback: per-party values, transfers, final values,
 # surplus and bids within 1e-12 relative, statuses identical.
 # Usage: test_oracle.sh TRADEBAL PYTHON PEER WORKDIR
 set -u
@@ -22,5 +22,8 @@ for rule in expected min_adjusted; do
     done
   done
 done
+# the CPU backend's scalar-pow fallback (machines without AVX2 or libmvec)
+TB_NO_VECTOR_POW=1 "$TB" run -c o.ini -o out.h5 --overwrite >/dev/null &&
+  "$PY" "$PEER" in.h5 --check out.h5 && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: scalar pow" >&2; }
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
