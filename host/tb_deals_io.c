@@ -2,6 +2,7 @@
 
 #include "tb_block.h"
 #include "tb_error.h"
+#include "tb_sort.h"
 #include "tb_util.h"
 #include "../mpi/tb_comm.h"
 
@@ -87,55 +88,42 @@ static int grow_group(tb_array *arr, int narr, int64_t *cap, int64_t n) {
 }
 #define A(field) {(void **)&B->field, sizeof(*B->field)}
 
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
-static int64_t find_sorted(const int64_t *v, int64_t n, int64_t key) {
-  int64_t lo = 0, hi = n;
-  while (lo < hi) {
-    int64_t mid = lo + (hi - lo) / 2;
-    if (v[mid] < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/* Turn entity ids into rows of E: local ids index directly, remote ones are
- * fetched from their owners (collective) and appended after the local block. */
+/* Turn entity ids into rows of E: local ids index directly; remote ones are sorted
+ * with their party (radix), deduplicated in one sweep that also assigns each party
+ * its slot, fetched from their owners (collective) and appended after the local block. */
 static int resolve_entities(const tb_input_dims *D, tb_entity_table *E, tb_deal_buffers *B) {
-  int64_t np = B->b.nparty, nid = 0;
+  const int64_t np = B->b.nparty, lo = E->lo, hi = E->lo + E->nlocal;
   int64_t *id = B->party_row;
-  tb_array ids[] = {A(ids)};
-  TB_CALL(grow_group(ids, 1, &B->cap_ids, np));
-  for (int64_t p = 0; p < np; p++)
-    if (id[p] < E->lo || id[p] >= E->lo + E->nlocal) B->ids[nid++] = id[p];
-  if (tb_comm_size() > 1) {
-    qsort(B->ids, (size_t)nid, sizeof(int64_t), cmp_i64);
-    int64_t u = 0;
-    for (int64_t i = 0; i < nid; i++)
-      if (!u || B->ids[i] != B->ids[u - 1]) B->ids[u++] = B->ids[i];
-    nid = u;
-    if (E->nlocal + nid > E->cap) {
-      int64_t c = E->nlocal + nid + nid / 4;
-      tb_entity_row *r = tb_alloc_table((size_t)(c ? c : 1) * sizeof *r);
-      if (!r) return TB_ERR(TB_ERR_MEMORY, "out of memory for %lld remote entity rows", (long long)nid);
-      memcpy(r, E->rows, (size_t)E->nlocal * sizeof *r);
-      free(E->rows);
-      E->rows = r;
-      E->cap = c;
-    }
+  int64_t nrem = 0;
+  for (int64_t p = 0; p < np; p++) nrem += id[p] < lo || id[p] >= hi;
+  if (nrem && tb_comm_size() == 1)
+    return TB_ERR(TB_ERR_INTERNAL, "entity outside the local table on a single rank");
+  tb_array scratch[] = {A(ids), A(rkey), A(rval), A(tkey), A(tval)};
+  TB_CALL(grow_group(scratch, 5, &B->cap_ids, nrem + 1));
+  int64_t k = 0;
+  for (int64_t p = 0; p < np; p++) {
+    if (id[p] >= lo && id[p] < hi) id[p] -= lo;
+    else B->rkey[k] = (uint64_t)id[p], B->rval[k++] = p;
+  }
+  tb_radix_sort_pairs(B->rkey, B->rval, nrem, B->tkey, B->tval, (uint64_t)(D->N ? D->N - 1 : 0));
+  int64_t nid = 0;
+  for (int64_t i = 0; i < nrem; i++) {
+    if (!nid || (int64_t)B->rkey[i] != B->ids[nid - 1]) B->ids[nid++] = (int64_t)B->rkey[i];
+    id[B->rval[i]] = E->nlocal + nid - 1;
+  }
+  if (E->nlocal + nid > E->cap) {
+    int64_t c = E->nlocal + nid + nid / 4;
+    tb_entity_row *r = tb_alloc_table((size_t)(c ? c : 1) * sizeof *r);
+    if (!r) return TB_ERR(TB_ERR_MEMORY, "out of memory for %lld remote entity rows", (long long)nid);
+    memcpy(r, E->rows, (size_t)E->nlocal * sizeof *r);
+    free(E->rows);
+    E->rows = r;
+    E->cap = c;
+  }
+  if (tb_comm_size() > 1)
     TB_CALL(tb_comm_fetch_rows(D->N, E->rows, E->lo, sizeof(tb_entity_row), B->ids, nid,
                                E->rows + E->nlocal));
-  } else if (nid) {
-    return TB_ERR(TB_ERR_INTERNAL, "entity outside the local table on a single rank");
-  }
   E->nremote = nid;
-  for (int64_t p = 0; p < np; p++)
-    id[p] = (id[p] >= E->lo && id[p] < E->lo + E->nlocal)
-                ? id[p] - E->lo
-                : E->nlocal + find_sorted(B->ids, nid, id[p]);
   return TB_OK;
 }
 
@@ -203,6 +191,10 @@ void tb_deal_buffers_free(tb_deal_buffers *B) {
   free(B->comp_ptr);
   free(B->flow_ptr);
   free(B->ids);
+  free(B->rkey);
+  free(B->rval);
+  free(B->tkey);
+  free(B->tval);
   free(B->importer);
   free(B->flow_period);
   free(B->comp_dim);

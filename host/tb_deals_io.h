@@ -19,6 +19,8 @@ typedef struct {
   int64_t p0, c0, f0;
   int64_t cap_d, cap_p, cap_c, cap_f, cap_ids;
   int64_t *party_ptr, *party_row, *comp_ptr, *flow_ptr, *ids;
+  uint64_t *rkey, *tkey; /* remote entity ids of the batch's parties, sorted, and scratch */
+  int64_t *rval, *tval;  /* the party of each */
   int32_t *importer, *flow_period;
   uint8_t *comp_dim, *status;
   double *trade_value, *comp_prob, *flow_amount, *value, *transfer, *final_value, *surplus, *bid;

@@ -2,6 +2,7 @@
 #ifndef TB_UTIL_H
 #define TB_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,16 @@ double tb_now(void); /* seconds, monotonic */
 void *tb_alloc_table(size_t bytes);
 /* Hex SHA-256 of a file (65 bytes with the terminator). */
 int tb_sha256_file(const char *path, char hex[65]);
+/* The same in a helper thread, so hashing overlaps other work; finish joins it and,
+ * unless quiet (another error is being reported already), reports a failure. */
+typedef struct {
+  const char *path;
+  char hex[65];
+  int raw, started;
+  pthread_t thread;
+} tb_hash_job;
+int tb_sha256_start(tb_hash_job *j, const char *path);
+int tb_sha256_finish(tb_hash_job *j, int quiet);
 /* "12.3M" style short count. */
 const char *tb_human(double x, char *buf, size_t size);
 /* Neumaier compensated accumulation. */
