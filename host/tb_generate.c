@@ -304,7 +304,7 @@ done:
 
 static int64_t degree_of(uint64_t seed, int64_t e, int64_t N) {
   philox4x32_ctr_t x = tb_philox(seed, (uint64_t)e, 0, G_DEG);
-  double k = 3.4 * pow(tb_u01(x.v[0], x.v[1]), -1.0 / 1.5); /* Pareto, alpha 2.5: mean ~10 */
+  double k = 3.6 * pow(tb_u01(x.v[0], x.v[1]), -1.0 / 1.5); /* Pareto (shape 1.5) floored and capped: mean ~10 */
   int64_t d = k > 1000.0 ? 1000 : (int64_t)k;
   return d < N - 1 ? d : N - 1;
 }

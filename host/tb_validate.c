@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define CHUNK_ROWS ((int64_t)1 << 20)
+#define TB_MAX_SECTORS 100000
 
 typedef struct {
   tb_h5 *f;
@@ -120,6 +121,9 @@ static int check_shapes(vstate *V) {
                       s->plus[k] ? "+1" : "", (long long)want, y == D_CONST ? "the model" : def[y]);
     }
   }
+  if (sym[D_S] > TB_MAX_SECTORS) /* the IO checks hold S-long rows: bound S before allocating */
+    return TB_ERR(TB_ERR_INPUT, "%s: /io/A: %lld sectors (rule: at most %d)", V->f->path,
+                  (long long)sym[D_S], TB_MAX_SECTORS);
   tb_input_dims *D = V->D;
   D->N = sym[D_N], D->M = sym[D_M], D->P = sym[D_P], D->C = sym[D_C], D->F = sym[D_F];
   D->E = sym[D_E], D->R = sym[D_R], D->T = sym[D_T], D->S = sym[D_S];
