@@ -8,18 +8,12 @@ import sys
 
 import h5py
 
+from tbcheck import Checks
+
 TB, W = sys.argv[1], sys.argv[2]
+check = Checks()
 os.makedirs(W, exist_ok=True)
 os.chdir(W)
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    if not cond:
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(*args):
@@ -83,5 +77,4 @@ check(rc == 2, f"generate with one entity: {rc} {err}")
 rc, out, err = run("version")
 check(rc == 0 and out.startswith("tradebal "), "version")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()

@@ -8,21 +8,15 @@ import sys
 import h5py
 import numpy as np
 
+from tbcheck import Checks
+
 TB, W = sys.argv[1], sys.argv[2]
+check = Checks()
 os.makedirs(W, exist_ok=True)
 path = os.path.join(W, "gen.h5")
 subprocess.run([TB, "generate", "-o", path, "--entities", "20000", "--deals", "50000", "--regions", "7",
                 "--periods", "4", "--sectors", "12", "--seed", "3", "--overwrite"], check=True,
                stdout=subprocess.DEVNULL)
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    if not cond:
-        print("FAIL:", what, file=sys.stderr)
 
 
 with h5py.File(path, "r") as f:
@@ -53,5 +47,4 @@ with h5py.File(path, "r") as f:
     st = subprocess.run([TB, "validate", path], capture_output=True)
     check(st.returncode == 0, "the generated file validates")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()

@@ -10,20 +10,13 @@ import sys
 import h5py
 import numpy as np
 
+from tbcheck import Checks
+
 TB, WORK = sys.argv[1], sys.argv[2]
+check = Checks()
 MPI = sys.argv[3:]
 os.makedirs(WORK, exist_ok=True)
 BASE = os.path.join(WORK, "base.h5")
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what, file=sys.stderr)
 
 
 def replace(f, name, data):
@@ -199,5 +192,4 @@ with h5py.File(os.path.join(WORK, "ok.h5"), "r+") as f:
 rc, err = run([TB, "validate", os.path.join(WORK, "ok.h5")])
 check(rc == 0, f"+inf cap rejected: {err}")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()
