@@ -25,6 +25,7 @@ struct tb_backend {
 };
 
 extern const tb_backend_ops tb_backend_cpu_ops;
+extern const tb_backend_ops tb_backend_cuda_ops; /* kernels/tb_cuda_backend.cu, when built */
 
 /* Pick the ops table for `kind` (TB_BACKEND_*); auto picks CUDA when built and a device exists. */
 int tb_backend_open(tb_backend *be, int kind, int threads, int local_rank);

@@ -180,6 +180,7 @@ int tb_deals_read(tb_h5 *f, const tb_input_dims *D, tb_entity_table *E, int64_t 
   b->trade_value = B->trade_value, b->comp_ptr = B->comp_ptr, b->comp_dim = B->comp_dim;
   b->comp_prob = B->comp_prob, b->flow_ptr = B->flow_ptr, b->flow_period = B->flow_period;
   b->flow_amount = B->flow_amount, b->rows = E->rows;
+  b->nrows = E->nlocal + E->nremote, b->nrows_static = E->nlocal;
   b->value = B->value, b->transfer = B->transfer, b->final_value = B->final_value;
   b->status = B->status, b->surplus = B->surplus, b->bid = B->bid;
   return TB_OK;

@@ -49,6 +49,8 @@ typedef struct {
   const int32_t *flow_period; /* [nflow] */
   const double *flow_amount;  /* [nflow] */
   const tb_entity_row *rows;
+  int64_t nrows;        /* rows in the table */
+  int64_t nrows_static; /* leading rows that stay the same from batch to batch (this rank's block) */
   double *value, *transfer, *final_value; /* [nparty] outputs */
   uint8_t *status;                        /* [ndeal] outputs */
   double *surplus, *bid;

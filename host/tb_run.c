@@ -212,10 +212,11 @@ done:
     if (!rc) rc = c;
   }
   tb_entities_free(&E);
+  const char *backend_name = be.ops ? be.ops->name : "none";
   tb_backend_close(&be);
   if (rc) return rc;
   S.t[ST_TOTAL] = tb_now() - t_start;
   TB_CALL(reduce_stats(&S));
-  if (tb_comm_rank() == 0) print_summary(&S, &D, cfg, be.ops ? be.ops->name : "cpu");
+  if (tb_comm_rank() == 0) print_summary(&S, &D, cfg, backend_name);
   return TB_OK;
 }
