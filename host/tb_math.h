@@ -128,48 +128,57 @@ TB_HD static inline double tb_split_breakpoint(double s, double cap, double g) {
 
 /* Sums of the line G u - Sa - Ci that the transfers add up to on the segment just
  * above `cur`: parties with breakpoint <= cur are on their linear piece, the rest capped. */
+/* Entity row of party p (no per-deal array of pointers: it would cost a GPU thread 2 KB
+ * of local memory for 255 parties). */
+TB_HD static inline const tb_entity_row *tb_party(const tb_deal_batch *B, int64_t p) {
+  return &B->rows[B->party_row[p]];
+}
+
 TB_HD static inline void tb_split_segment(const tb_deal_params *P, const double *s,
-                                          const tb_entity_row *const *rows, int64_t n, double cur,
+                                          const tb_deal_batch *B, int64_t p0, int64_t n, double cur,
                                           double *G, double *Sa, double *Ci) {
   *G = *Sa = *Ci = 0.0;
   for (int64_t e = 0; e < n; e++) {
-    double g = tb_split_slope(P, rows[e]);
-    if (tb_split_breakpoint(s[e], rows[e]->cap, g) <= cur) {
+    const tb_entity_row *r = tb_party(B, p0 + e);
+    double g = tb_split_slope(P, r);
+    if (tb_split_breakpoint(s[e], r->cap, g) <= cur) {
       *G += g;
       *Sa += s[e];
     } else {
-      *Ci += rows[e]->cap;
+      *Ci += r->cap;
     }
   }
 }
 
 /* Root u > 0 of sum_e max(g_e u - s_e, -cap_e) = 0, found exactly by scanning the
  * breakpoints in increasing order. s[] holds the money-equivalent values of the
- * deal's n parties, rows[] their entity rows. Requires F_d > 0. */
+ * deal's n parties, whose first party is p0 in batch B. Requires F_d > 0. */
 TB_HD static inline double tb_split_root(const tb_deal_params *P, const double *s,
-                                         const tb_entity_row *const *rows, int64_t n) {
+                                         const tb_deal_batch *B, int64_t p0, int64_t n) {
   double cur = 0.0, G, Sa, Ci;
-  tb_split_segment(P, s, rows, n, cur, &G, &Sa, &Ci);
+  tb_split_segment(P, s, B, p0, n, cur, &G, &Sa, &Ci);
   for (;;) { /* on (cur, next] the sum is the line G u - Sa - Ci */
     double next = INFINITY;
     for (int64_t e = 0; e < n; e++) {
-      double b = tb_split_breakpoint(s[e], rows[e]->cap, tb_split_slope(P, rows[e]));
+      const tb_entity_row *r = tb_party(B, p0 + e);
+      double b = tb_split_breakpoint(s[e], r->cap, tb_split_slope(P, r));
       if (b > cur && b < next) next = b;
     }
     if (isinf(next) || (G > 0.0 && G * next - Sa - Ci >= 0.0)) break;
     for (int64_t e = 0; e < n; e++) {
-      double g = tb_split_slope(P, rows[e]);
-      if (tb_split_breakpoint(s[e], rows[e]->cap, g) == next) {
+      const tb_entity_row *r = tb_party(B, p0 + e);
+      double g = tb_split_slope(P, r);
+      if (tb_split_breakpoint(s[e], r->cap, g) == next) {
         G += g;
         Sa += s[e];
-        Ci -= rows[e]->cap;
+        Ci -= r->cap;
       }
     }
     cur = next;
   }
   /* Final sums in party order over the segment's active set: deterministic and
    * free of the scan's running cancellation. */
-  tb_split_segment(P, s, rows, n, cur, &G, &Sa, &Ci);
+  tb_split_segment(P, s, B, p0, n, cur, &G, &Sa, &Ci);
   return G > 0.0 ? (Sa + Ci) / G : NAN;
 }
 
@@ -177,13 +186,12 @@ TB_HD static inline double tb_split_root(const tb_deal_params *P, const double *
 TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_batch *B, int64_t d) {
   const int64_t p0 = B->party_ptr[d], n = B->party_ptr[d + 1] - p0;
   const int32_t imp = B->importer[d];
-  const tb_entity_row *rows[TB_MAX_PARTIES];
   double *s = B->transfer + p0; /* scratch: s_e lives in the transfer slots until the split */
   double S = 0.0, F = 0.0, bidnum = 0.0;
   int all_pos = 1;
   for (int64_t j = 0; j < n; j++) {
     const int64_t p = p0 + j;
-    const tb_entity_row *e = &B->rows[B->party_row[p]];
+    const tb_entity_row *e = tb_party(B, p);
     double V = 0.0;
     for (int64_t c = B->comp_ptr[p]; c < B->comp_ptr[p + 1]; c++) {
       const int64_t f0 = B->flow_ptr[c];
@@ -191,7 +199,6 @@ TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_bat
       V += tb_component_value(P, e, B->comp_dim[c], pw, B->flow_period + f0,
                               B->flow_amount + f0, B->flow_ptr[c + 1] - f0);
     }
-    rows[j] = e;
     B->value[p] = V;
     s[j] = V / e->f[0];
     const double capped = s[j] < e->cap ? s[j] : e->cap;
@@ -207,16 +214,17 @@ TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_bat
   const int split = P->split_rule != TB_SPLIT_NONE &&
                     (status == TB_REPAIRABLE ||
                      (P->split_scope == TB_SCOPE_ALL && status == TB_WIN_WIN && F > 0.0));
-  const double u = split ? tb_split_root(P, s, rows, n) : 0.0;
+  const double u = split ? tb_split_root(P, s, B, p0, n) : 0.0;
   for (int64_t j = 0; j < n; j++) {
     const int64_t p = p0 + j;
+    const tb_entity_row *e = tb_party(B, p);
     double tau = 0.0;
     if (split) {
-      tau = tb_split_slope(P, rows[j]) * u - s[j];
-      if (tau < -rows[j]->cap) tau = -rows[j]->cap;
+      tau = tb_split_slope(P, e) * u - s[j];
+      if (tau < -e->cap) tau = -e->cap;
     }
     B->transfer[p] = tau;
-    B->final_value[p] = B->value[p] + rows[j]->f[0] * tau;
+    B->final_value[p] = B->value[p] + e->f[0] * tau;
   }
 }
 
