@@ -145,7 +145,8 @@ int tb_h5_write(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t
 }
 
 int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const int64_t *dims) {
-  hsize_t hd[3], chunk[3];
+  hsize_t hd[3] = {0, 0, 0}, chunk[3];
+  if (rank < 1 || rank > 3) return TB_ERR(TB_ERR_INTERNAL, "%s: dataset %s of rank %d", f->path, name, rank);
   hsize_t row = 1;
   for (int i = 0; i < rank; i++) hd[i] = (hsize_t)dims[i];
   for (int i = 1; i < rank; i++) row *= hd[i] ? hd[i] : 1;

@@ -395,8 +395,8 @@ done:
 }
 
 int tb_input_validate(tb_h5 *f, tb_input_dims *D) {
-  vstate V = {f, D, INT64_MAX, {0}};
   memset(D, 0, sizeof *D);
+  vstate V = {f, D, INT64_MAX, {0}};
   int rc = check_shapes(&V); /* metadata only: every rank reaches the same verdict */
   if (rc) {
     tb_error_adopt(rc, tb_error_message());
