@@ -69,16 +69,9 @@ TB_HD static inline void tb_entity_factors(const double *T, int type, const doub
   }
 }
 
-/* x^n for n >= 0 by binary powering: exact IEEE multiplies, so CPU and GPU agree bitwise.
- * The first 6 bits run branch-free (periods vary per flow, so branches mispredict);
- * multiplying by 1.0 is exact, so this equals the plain loop bit for bit. */
+/* x^n for n >= 0 by binary powering: exact IEEE multiplies, so CPU and GPU agree bitwise. */
 TB_HD static inline double tb_pow_int(double x, int32_t n) {
   double r = 1.0;
-  for (int i = 0; i < 6; i++) {
-    r *= (n & 1) ? x : 1.0;
-    x *= x;
-    n >>= 1;
-  }
   while (n > 0) {
     if (n & 1) r *= x;
     x *= x;
@@ -126,13 +119,14 @@ TB_HD static inline double tb_split_breakpoint(double s, double cap, double g) {
   return isinf(cap) ? -INFINITY : (s - cap) / g;
 }
 
-/* Sums of the line G u - Sa - Ci that the transfers add up to on the segment just
- * above `cur`: parties with breakpoint <= cur are on their linear piece, the rest capped. */
 /* Entity row of party p (no per-deal array of pointers: it would cost a GPU thread 2 KB
  * of local memory for 255 parties). */
 TB_HD static inline const tb_entity_row *tb_party(const tb_deal_batch *B, int64_t p) {
   return &B->rows[B->party_row[p]];
 }
+
+/* Sums of the line G u - Sa - Ci that the transfers add up to on the segment just
+ * above `cur`: parties with breakpoint <= cur are on their linear piece, the rest capped. */
 
 TB_HD static inline void tb_split_segment(const tb_deal_params *P, const double *s,
                                           const tb_deal_batch *B, int64_t p0, int64_t n, double cur,
