@@ -16,15 +16,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* Copy bandwidth: bytes read + written per second, OpenMP over all threads. */
 static double copy_bandwidth(size_t bytes, int reps) {
   size_t n = bytes / sizeof(double);
@@ -41,7 +32,7 @@ static double copy_bandwidth(size_t bytes, int reps) {
   double s = b[n / 3];
   free(a);
   free(b);
-  return s >= 0 ? 2.0 * (double)bytes / median(t, reps) : 0.0;
+  return s >= 0 ? 2.0 * (double)bytes / tb_median(t, reps) : 0.0;
 }
 
 static double run_peer(const char *py, const char *peer, const char *input) {
@@ -89,7 +80,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *input = argv[1];
-  const int reps = argc > 2 ? atoi(argv[2]) : 5;
+  int reps = argc > 2 ? atoi(argv[2]) : 5;
+  reps = reps < 1 ? 1 : reps > 64 ? 64 : reps; /* timings are kept in a 64-slot array */
   tb_comm_init(&argc, &argv);
   tb_h5_quiet();
   tb_h5 f;
@@ -119,12 +111,12 @@ int main(int argc, char **argv) {
   const double bytes = in_bytes + out_bytes;
   double t[64];
   be.ops->deal_stage(&be, &P, &B.b); /* warm-up */
-  for (int r = 0; r < reps && r < 64; r++) {
+  for (int r = 0; r < reps; r++) {
     double t0 = tb_now();
     be.ops->deal_stage(&be, &P, &B.b);
     t[r] = tb_now() - t0;
   }
-  const double secs = median(t, reps);
+  const double secs = tb_median(t, reps);
   const double bw = copy_bandwidth((size_t)1 << 30, 5);
   const double peer = argc > 4 ? run_peer(argv[3], argv[4], input) : 0.0;
   printf("# median of %d runs after one warm-up; compulsory bytes %.1f per deal; copy = bytes read+written\n",

@@ -19,21 +19,15 @@ double tb_cuda_time_resident(const tb_deal_params *P, const tb_deal_batch *B, in
 double tb_cuda_copy_bandwidth(size_t bytes, int reps);
 void tb_cuda_device_name(char *buf, int size);
 
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static double time_stage(tb_backend *be, const tb_deal_params *P, tb_deal_batch *B, int reps) {
   double t[64];
   be->ops->deal_stage(be, P, B); /* warm-up */
-  for (int r = 0; r < reps && r < 64; r++) {
+  for (int r = 0; r < reps; r++) {
     double t0 = tb_now();
     be->ops->deal_stage(be, P, B);
     t[r] = tb_now() - t0;
   }
-  qsort(t, (size_t)reps, sizeof *t, cmp_d);
-  return t[reps / 2];
+  return tb_median(t, reps);
 }
 
 /* One array as a NumPy .npy file (format 1.0) for the CuPy peer. */
@@ -88,7 +82,8 @@ static double run_peer(const char *py, const char *peer, const tb_synth *x) {
 
 int main(int argc, char **argv) {
   const int64_t M = argc > 1 ? atoll(argv[1]) : 10000000;
-  const int reps = argc > 2 ? atoi(argv[2]) : 7;
+  int reps = argc > 2 ? atoi(argv[2]) : 7;
+  reps = reps < 1 ? 1 : reps > 64 ? 64 : reps; /* timings are kept in a 64-slot array */
   if (tb_cuda_device_count() <= 0) {
     printf("skip: no CUDA device\n");
     return 77;

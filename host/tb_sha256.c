@@ -34,8 +34,6 @@ static int report(const char *path, int raw) {
   return TB_OK;
 }
 
-int tb_sha256_file(const char *path, char hex[65]) { return report(path, sha256_raw(path, hex)); }
-
 static void *hash_main(void *arg) {
   tb_hash_job *j = arg;
   j->raw = sha256_raw(j->path, j->hex);

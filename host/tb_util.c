@@ -25,6 +25,16 @@ void *tb_alloc_table(size_t bytes) {
   return p;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+double tb_median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 const char *tb_human(double x, char *buf, size_t size) {
   const char *suf[] = {"", "k", "M", "G", "T"};
   int i = 0;

@@ -4,17 +4,15 @@
 
 #include <pthread.h>
 #include <stddef.h>
-#include <stddef.h>
 #include <stdint.h>
 
 double tb_now(void); /* seconds, monotonic */
 /* Large table that is read at random: 2 MiB aligned and backed by transparent huge
  * pages where the kernel allows, so random reads do not miss the TLB. free() it. */
 void *tb_alloc_table(size_t bytes);
-/* Hex SHA-256 of a file (65 bytes with the terminator). */
-int tb_sha256_file(const char *path, char hex[65]);
-/* The same in a helper thread, so hashing overlaps other work; finish joins it and,
- * unless quiet (another error is being reported already), reports a failure. */
+/* Hex SHA-256 of a file (hex: 64 digits and the terminator), in a helper thread so hashing
+ * overlaps other work; finish joins it and, unless quiet (another error is being reported
+ * already), reports a failure. */
 typedef struct {
   const char *path;
   char hex[65];
@@ -23,6 +21,8 @@ typedef struct {
 } tb_hash_job;
 int tb_sha256_start(tb_hash_job *j, const char *path);
 int tb_sha256_finish(tb_hash_job *j, int quiet);
+/* Median of v[0..n) (sorts v). */
+double tb_median(double *v, int n);
 /* "12.3M" style short count. */
 const char *tb_human(double x, char *buf, size_t size);
 /* Neumaier compensated accumulation. */
