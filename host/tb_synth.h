@@ -89,6 +89,40 @@ static inline void tb_synth_batch(tb_synth *x, int64_t nd, int wide, int64_t nen
                          NULL, 0};
 }
 
+/* Every output in one array: value, transfer, final_value [P each], surplus, bid [M each],
+ * then status [M] as doubles. */
+static inline int64_t tb_synth_nout(const tb_synth *x) { return 3 * x->b.nparty + 3 * x->b.ndeal; }
+
+static inline void tb_synth_outputs(const tb_synth *x, double *o) {
+  const int64_t np = x->b.nparty, nd = x->b.ndeal;
+  memcpy(o, x->val, 8 * (size_t)np), memcpy(o + np, x->tr, 8 * (size_t)np);
+  memcpy(o + 2 * np, x->fv, 8 * (size_t)np), memcpy(o + 3 * np, x->sur, 8 * (size_t)nd);
+  memcpy(o + 3 * np + nd, x->bid, 8 * (size_t)nd);
+  for (int64_t d = 0; d < nd; d++) o[3 * np + 2 * nd + d] = x->st[d];
+}
+
+/* Fill every output with garbage, so a test sees any output a backend failed to write. */
+static inline void tb_synth_poison(tb_synth *x) {
+  const size_t np = (size_t)x->b.nparty, nd = (size_t)x->b.ndeal;
+  memset(x->val, 0xff, 8 * np), memset(x->tr, 0xff, 8 * np), memset(x->fv, 0xff, 8 * np);
+  memset(x->st, 0xff, nd), memset(x->sur, 0xff, 8 * nd), memset(x->bid, 0xff, 8 * nd);
+}
+
+/* Count outputs (see tb_synth_outputs) of a and b that differ: values by more than rtol
+ * relative to max(1, |a|) (rtol 0: any bit), statuses by any amount. */
+static inline void tb_synth_differ(const tb_synth *x, const double *a, const double *b, double rtol,
+                                   int64_t *values, int64_t *statuses) {
+  const int64_t nv = 3 * x->b.nparty + 2 * x->b.ndeal, n = tb_synth_nout(x);
+  *values = *statuses = 0;
+  for (int64_t i = 0; i < nv; i++) {
+    int same = rtol == 0.0 ? !memcmp(&a[i], &b[i], sizeof(double))
+                           : a[i] == b[i] || (isnan(a[i]) && isnan(b[i])) ||
+                                 fabs(a[i] - b[i]) <= rtol * fmax(1.0, fabs(a[i]));
+    *values += !same;
+  }
+  for (int64_t i = nv; i < n; i++) *statuses += a[i] != b[i];
+}
+
 static inline void tb_synth_free(tb_synth *x) {
   free(x->pp), free(x->pr), free(x->cp), free(x->fp), free(x->imp), free(x->ft), free(x->cd);
   free(x->st), free(x->tv), free(x->cpr), free(x->fa), free(x->val), free(x->tr), free(x->fv);

@@ -11,38 +11,24 @@
 
 int tb_cuda_device_count(void);
 
-static void copy_outputs(const tb_synth *x, double *out, uint8_t *st) {
-  const int64_t np = x->b.nparty, nd = x->b.ndeal;
-  memcpy(out, x->val, 8 * np), memcpy(out + np, x->tr, 8 * np), memcpy(out + 2 * np, x->fv, 8 * np);
-  memcpy(out + 3 * np, x->sur, 8 * nd), memcpy(out + 3 * np + nd, x->bid, 8 * nd);
-  memcpy(st, x->st, nd);
-}
-
 static void compare(const char *what, const tb_deal_params *P, tb_synth *x) {
-  const int64_t np = x->b.nparty, nd = x->b.ndeal, nout = 3 * np + 2 * nd;
-  double *cpu = malloc(8 * nout), *gpu = malloc(8 * nout);
-  uint8_t *scpu = malloc(nd), *sgpu = malloc(nd);
+  const int64_t n = tb_synth_nout(x);
+  double *cpu = malloc(8 * (size_t)n), *gpu = malloc(8 * (size_t)n);
   tb_backend c, g;
   CHECK(tb_backend_open(&c, TB_BACKEND_CPU, 0, 0) == 0, "cpu backend");
   CHECK(tb_backend_open(&g, TB_BACKEND_CUDA, 0, 0) == 0, "cuda backend");
   c.ops->deal_stage(&c, P, &x->b);
-  copy_outputs(x, cpu, scpu);
-  memset(x->val, 0xff, 8 * np); /* poison: every output must be written */
-  memset(x->st, 0xff, nd);
+  tb_synth_outputs(x, cpu);
+  tb_synth_poison(x); /* every output must be written */
   CHECK(g.ops->deal_stage(&g, P, &x->b) == 0, "%s: cuda deal stage", what);
-  copy_outputs(x, gpu, sgpu);
-  int64_t bad = 0, bads = 0;
-  for (int64_t i = 0; i < nout; i++) {
-    double a = cpu[i], b = gpu[i];
-    int same = (a == b) || (isnan(a) && isnan(b)) || fabs(a - b) <= 1e-12 * fmax(1.0, fabs(a));
-    if (!same && bad++ < 3) fprintf(stderr, "%s: output %lld cpu %.17g gpu %.17g\n", what, (long long)i, a, b);
-  }
-  for (int64_t d = 0; d < nd; d++) bads += scpu[d] != sgpu[d];
+  tb_synth_outputs(x, gpu);
+  int64_t bad, bads;
+  tb_synth_differ(x, cpu, gpu, 1e-12, &bad, &bads);
   CHECK(bad == 0, "%s: %lld values differ beyond 1e-12", what, (long long)bad);
   CHECK(bads == 0, "%s: %lld statuses differ", what, (long long)bads);
   tb_backend_close(&c);
   tb_backend_close(&g);
-  free(cpu), free(gpu), free(scpu), free(sgpu);
+  free(cpu), free(gpu);
 }
 
 int main(void) {

@@ -70,40 +70,22 @@ static int f_sync(void *c, void *s) {
 static const tb_device_ops FAKE = {NULL, f_free_bytes, f_alloc, f_alloc, f_release, f_release,
                                    f_stream_create, f_stream_destroy, f_copy, f_copy, f_launch, f_sync};
 
-/* Outputs of batch x as one array, for comparison. */
-static double *outputs(const tb_synth *x) {
-  const int64_t np = x->b.nparty, nd = x->b.ndeal;
-  double *o = malloc(sizeof(double) * (size_t)(3 * np + 3 * nd));
-  memcpy(o, x->val, 8 * np), memcpy(o + np, x->tr, 8 * np), memcpy(o + 2 * np, x->fv, 8 * np);
-  memcpy(o + 3 * np, x->sur, 8 * nd), memcpy(o + 3 * np + nd, x->bid, 8 * nd);
-  for (int64_t d = 0; d < nd; d++) o[3 * np + 2 * nd + d] = x->st[d];
-  return o;
-}
-
-static int64_t differ(const double *a, const double *b, int64_t n) {
-  int64_t k = 0;
-  for (int64_t i = 0; i < n; i++) k += memcmp(&a[i], &b[i], sizeof(double)) != 0;
-  return k;
-}
-
-static void poison(tb_synth *x) {
-  memset(x->val, 0xff, 8 * (size_t)x->b.nparty), memset(x->tr, 0xff, 8 * (size_t)x->b.nparty);
-  memset(x->fv, 0xff, 8 * (size_t)x->b.nparty), memset(x->st, 0xff, (size_t)x->b.ndeal);
-  memset(x->sur, 0xff, 8 * (size_t)x->b.ndeal), memset(x->bid, 0xff, 8 * (size_t)x->b.ndeal);
-}
-
 /* Reference: the batch evaluated directly. Then through the streamer with `slot` bytes. */
 static void check_batch(tb_synth *x, const tb_deal_params *P, size_t slot, tb_streamer *reuse, const char *what) {
+  const int64_t n = tb_synth_nout(x);
+  double *ref = malloc(8 * (size_t)n), *got = malloc(8 * (size_t)n);
   for (int64_t d = 0; d < x->b.ndeal; d++) tb_deal_eval(P, &x->b, d);
-  double *ref = outputs(x);
-  poison(x);
+  tb_synth_outputs(x, ref);
+  tb_synth_poison(x);
   tb_streamer *st = reuse;
   if (!st) tb_stream_create(&st, &FAKE, slot);
   const int64_t before = launches;
   CHECK(tb_stream_deal_stage(st, P, &x->b) == TB_OK, "%s: %s", what, tb_error_message());
-  double *got = outputs(x);
-  const int64_t n = 3 * x->b.nparty + 3 * x->b.ndeal;
-  CHECK(differ(ref, got, n) == 0, "%s: %lld outputs differ", what, (long long)differ(ref, got, n));
+  tb_synth_outputs(x, got);
+  int64_t bad, sbad;
+  tb_synth_differ(x, ref, got, 0.0, &bad, &sbad);
+  CHECK(bad == 0 && sbad == 0, "%s: %lld values, %lld statuses differ (bitwise)", what, (long long)bad,
+        (long long)sbad);
   if (slot && slot < 100000) CHECK(launches - before > 20, "%s: only %lld sub-batches", what, (long long)(launches - before));
   if (!reuse) tb_stream_destroy(st);
   free(ref), free(got);
