@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <time.h>
 
 double tb_now(void) {
@@ -15,14 +14,7 @@ double tb_now(void) {
 }
 
 void *tb_alloc_table(size_t bytes) {
-  const size_t huge = (size_t)2 << 20;
-  if (bytes < huge) return aligned_alloc(64, bytes ? (bytes + 63) / 64 * 64 : 64);
-  size_t n = (bytes + huge - 1) / huge * huge;
-  void *p = aligned_alloc(huge, n);
-#ifdef MADV_HUGEPAGE
-  if (p) madvise(p, n, MADV_HUGEPAGE); /* a hint: failure only costs speed */
-#endif
-  return p;
+  return aligned_alloc(64, bytes ? (bytes + 63) / 64 * 64 : 64);
 }
 
 static int cmp_double(const void *a, const void *b) {

@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 double tb_now(void); /* seconds, monotonic */
-/* Large table that is read at random: 2 MiB aligned and backed by transparent huge
- * pages where the kernel allows, so random reads do not miss the TLB. free() it. */
+/* Table of 64-byte rows read at random: 64-byte aligned, so a row is one cache line
+ * (huge pages were measured and gave nothing here). free() it. */
 void *tb_alloc_table(size_t bytes);
 /* Hex SHA-256 of a file (hex: 64 digits and the terminator), in a helper thread so hashing
  * overlaps other work; finish joins it and, unless quiet (another error is being reported

@@ -4,11 +4,11 @@
 
 #include <stdio.h>
 
-#include <algorithm>
 #include <vector>
 
 extern "C" {
 #include "tb_math.h"
+#include "tb_util.h"
 int tb_cuda_deal_launch(const tb_deal_params *P, const tb_deal_batch *B, void *stream);
 }
 
@@ -23,11 +23,6 @@ template <typename T> static T *up(const T *h, int64_t n, std::vector<void *> &o
   owned.push_back(d);
   if (n && cudaMemcpy(d, h, sizeof(T) * n, cudaMemcpyHostToDevice) != cudaSuccess) return nullptr;
   return d;
-}
-
-static double median_ms(std::vector<float> &t) {
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
 }
 
 // Median kernel time in seconds for the whole batch resident on the device; -1 on failure.
@@ -48,7 +43,7 @@ extern "C" double tb_cuda_time_resident(const tb_deal_params *P, const tb_deal_b
   if (owned.size() == 17 && D.bid) {
     cudaEvent_t a, b;
     cudaEventCreate(&a), cudaEventCreate(&b);
-    std::vector<float> t;
+    std::vector<double> t;
     tb_cuda_deal_launch(P, &D, nullptr); // warm-up
     for (int r = 0; r < reps; r++) {
       cudaEventRecord(a);
@@ -57,9 +52,9 @@ extern "C" double tb_cuda_time_resident(const tb_deal_params *P, const tb_deal_b
       cudaEventSynchronize(b);
       float ms = 0;
       cudaEventElapsedTime(&ms, a, b);
-      t.push_back(ms);
+      t.push_back((double)ms);
     }
-    if (cudaGetLastError() == cudaSuccess) out = median_ms(t) / 1e3;
+    if (cudaGetLastError() == cudaSuccess) out = tb_median(t.data(), (int)t.size()) / 1e3;
     cudaEventDestroy(a), cudaEventDestroy(b);
   }
   for (void *p : owned) cudaFree(p);
@@ -74,7 +69,7 @@ extern "C" double tb_cuda_copy_bandwidth(size_t bytes, int reps) {
   cudaMemset(x, 1, bytes);
   cudaEvent_t a, b;
   cudaEventCreate(&a), cudaEventCreate(&b);
-  std::vector<float> t;
+  std::vector<double> t;
   cudaMemcpy(y, x, bytes, cudaMemcpyDeviceToDevice); // warm-up
   for (int r = 0; r < reps; r++) {
     cudaEventRecord(a);
@@ -83,11 +78,11 @@ extern "C" double tb_cuda_copy_bandwidth(size_t bytes, int reps) {
     cudaEventSynchronize(b);
     float ms = 0;
     cudaEventElapsedTime(&ms, a, b);
-    t.push_back(ms);
+    t.push_back((double)ms);
   }
   cudaEventDestroy(a), cudaEventDestroy(b);
   cudaFree(x), cudaFree(y);
-  return 2.0 * (double)bytes / (median_ms(t) / 1e3);
+  return 2.0 * (double)bytes / (tb_median(t.data(), (int)t.size()) / 1e3);
 }
 
 // Name of the device this process uses.
