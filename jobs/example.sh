@@ -6,7 +6,10 @@
 # The bundled example: install what is missing, build, generate the example input
 # (seeded, so always the same file) and run the main job on it. CPU, one process.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# under sbatch $0 is Slurm's spooled copy: then the repository is where the job was submitted
+ROOT=$(dirname "$0")/..
+[ -f "$ROOT/CMakeLists.txt" ] || ROOT=${SLURM_SUBMIT_DIR:?run from the repository, or sbatch from its root}
+cd "$ROOT"
 jobs/install_deps.sh
 jobs/build.sh
 mkdir -p examples
