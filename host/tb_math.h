@@ -58,6 +58,10 @@ typedef struct {
    * pow, at comp_pow[c - comp_pow_base]; NULL computes it here with pow(). */
   const double *comp_pow;
   int64_t comp_pow_base;
+  /* Optional (section 5): import cost P * m_d charged to the importer before the split,
+   * per deal; NaN marks a deal that does not trade (no transfer, final value = V).
+   * NULL: no market, the plain section 3 split. value/status/surplus/bid stay pre-cost. */
+  const double *charge;
 } tb_deal_batch;
 
 /* f_e(d) = sum_k T[type][d][k] w_k for d = 0..3 (T is [4][4][4], row-major). */
@@ -201,11 +205,23 @@ TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_bat
     bidnum += j == imp ? s[j] : capped;
     all_pos &= V > 0.0;
   }
-  const int status = all_pos ? TB_WIN_WIN : (F > 0.0 ? TB_REPAIRABLE : TB_NOT_WIN_WIN);
+  int status = all_pos ? TB_WIN_WIN : (F > 0.0 ? TB_REPAIRABLE : TB_NOT_WIN_WIN);
   B->status[d] = (uint8_t)status;
   B->surplus[d] = S;
   B->bid[d] = B->trade_value[d] > 0.0 ? bidnum / B->trade_value[d] : INFINITY;
-  const int split = P->split_rule != TB_SPLIT_NONE &&
+  const double ch = B->charge ? B->charge[d] : 0.0;
+  if (ch != 0.0) { /* the importer pays P m_d (money); the split sees the values after it */
+    int pos = 1;
+    F = 0.0;
+    for (int64_t j = 0; j < n; j++) {
+      if (j == imp && !isnan(ch)) s[j] -= ch;
+      const double cap = tb_party(B, p0 + j)->cap;
+      F += s[j] < cap ? s[j] : cap;
+      pos &= s[j] > 0.0;
+    }
+    status = pos ? TB_WIN_WIN : (F > 0.0 ? TB_REPAIRABLE : TB_NOT_WIN_WIN);
+  }
+  const int split = P->split_rule != TB_SPLIT_NONE && !isnan(ch) &&
                     (status == TB_REPAIRABLE ||
                      (P->split_scope == TB_SCOPE_ALL && status == TB_WIN_WIN && F > 0.0));
   const double u = split ? tb_split_root(P, s, B, p0, n) : 0.0;
@@ -218,7 +234,9 @@ TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_bat
       if (tau < -e->cap) tau = -e->cap;
     }
     B->transfer[p] = tau;
-    B->final_value[p] = B->value[p] + e->f[0] * tau;
+    /* V'' = V + kappa (tau - cost paid) */
+    const double paid = j == imp && !isnan(ch) ? ch : 0.0;
+    B->final_value[p] = paid != 0.0 ? B->value[p] + e->f[0] * (tau - paid) : B->value[p] + e->f[0] * tau;
   }
 }
 

@@ -33,7 +33,7 @@ typedef struct {
 } sizes;
 
 typedef struct { /* offsets of the input arrays, then of the outputs */
-  size_t pp, pr, im, tv, cp, cd, cpr, fp, ft, fa, in;
+  size_t pp, pr, im, tv, ch, cp, cd, cpr, fp, ft, fa, in;
   size_t val, tr, fv, st, sur, bid, out;
 } layout;
 
@@ -47,7 +47,7 @@ static layout layout_of(sizes z) {
   layout L;
   size_t a = 0, b = 0;
   L.pp = take(&a, 8 * (size_t)(z.n + 1)), L.pr = take(&a, 8 * (size_t)z.np), L.im = take(&a, 4 * (size_t)z.n);
-  L.tv = take(&a, 8 * (size_t)z.n), L.cp = take(&a, 8 * (size_t)(z.np + 1)), L.cd = take(&a, (size_t)z.nc);
+  L.tv = take(&a, 8 * (size_t)z.n), L.ch = take(&a, 8 * (size_t)z.n), L.cp = take(&a, 8 * (size_t)(z.np + 1)), L.cd = take(&a, (size_t)z.nc);
   L.cpr = take(&a, 8 * (size_t)z.nc), L.fp = take(&a, 8 * (size_t)(z.nc + 1)), L.ft = take(&a, 4 * (size_t)z.nf);
   L.fa = take(&a, 8 * (size_t)z.nf), L.in = a;
   L.val = take(&b, 8 * (size_t)z.np), L.tr = take(&b, 8 * (size_t)z.np), L.fv = take(&b, 8 * (size_t)z.np);
@@ -82,6 +82,7 @@ static int launch_slot(tb_streamer *st, slot *S, const tb_deal_params *P, const 
   memcpy(h + L.pr, B->party_row + p0, 8 * (size_t)z.np);
   memcpy(h + L.im, B->importer + d0, 4 * (size_t)z.n);
   memcpy(h + L.tv, B->trade_value + d0, 8 * (size_t)z.n);
+  if (B->charge) memcpy(h + L.ch, B->charge + d0, 8 * (size_t)z.n);
   rebase_copy((int64_t *)(void *)(h + L.cp), B->comp_ptr + p0, z.np + 1, c0);
   memcpy(h + L.cd, B->comp_dim + c0, (size_t)z.nc);
   memcpy(h + L.cpr, B->comp_prob + c0, 8 * (size_t)z.nc);
@@ -94,6 +95,7 @@ static int launch_slot(tb_streamer *st, slot *S, const tb_deal_params *P, const 
   V.ndeal = z.n, V.nparty = z.np, V.ncomp = z.nc, V.nflow = z.nf;
   V.party_ptr = (const int64_t *)(void *)(d + L.pp), V.party_row = (const int64_t *)(void *)(d + L.pr);
   V.importer = (const int32_t *)(void *)(d + L.im), V.trade_value = (const double *)(void *)(d + L.tv);
+  V.charge = B->charge ? (const double *)(void *)(d + L.ch) : NULL;
   V.comp_ptr = (const int64_t *)(void *)(d + L.cp), V.comp_dim = (const uint8_t *)(d + L.cd);
   V.comp_prob = (const double *)(void *)(d + L.cpr), V.flow_ptr = (const int64_t *)(void *)(d + L.fp);
   V.flow_period = (const int32_t *)(void *)(d + L.ft), V.flow_amount = (const double *)(void *)(d + L.fa);

@@ -48,6 +48,14 @@ int main(void) {
         snprintf(what, sizeof what, "rule %d split %d scope %d", r, sp, sc);
         compare(what, &P, &x);
       }
+  /* section 5 import charges, some NaN (not traded) */
+  double *charge = malloc(sizeof(double) * (size_t)x.b.ndeal);
+  for (int64_t d = 0; d < x.b.ndeal; d++) charge[d] = d % 7 == 3 ? NAN : (double)(d % 5) * 0.75;
+  x.b.charge = charge;
+  tb_deal_params Pc = {TB_VALUE_EXPECTED, TB_SPLIT_EGALITARIAN, TB_SCOPE_ALL, 0.5};
+  compare("import charges", &Pc, &x);
+  x.b.charge = NULL;
+  free(charge);
   /* streaming: tiny device slots force hundreds of sub-batches through both streams */
   setenv("TB_CUDA_SLOT_BYTES", "200000", 1);
   tb_deal_params P = {TB_VALUE_EXPECTED, TB_SPLIT_NASH, TB_SCOPE_ALL, 0.5};

@@ -53,7 +53,7 @@ static void eval(const tb_deal_params *P, const deal_spec *s, deal_out *o) {
   o->b = (tb_deal_batch){1, s->n, c, f, o->party_ptr, o->party_row, &o->importer, &o->trade_value,
                          o->comp_ptr, o->comp_dim, o->comp_prob, o->flow_ptr, o->flow_period,
                          o->flow_amount, s->row, s->n, 0, o->value, o->transfer, o->final_value, &o->status,
-                         &o->surplus, &o->bid, NULL, 0};
+                         &o->surplus, &o->bid, NULL, 0, NULL};
   tb_deal_eval(P, &o->b, 0);
 }
 
@@ -301,7 +301,51 @@ static void test_kkt_random(void) {
   CHECK(checked > 1000, "only %d random deals were feasible", checked);
 }
 
+/* Section 5: the importer pays P m_d, then the split is recomputed on the values after it. */
+static void test_import_charge(void) {
+  tb_deal_params P = {TB_VALUE_EXPECTED, TB_SPLIT_NASH, TB_SCOPE_REPAIR, 0.5};
+  deal_spec s;
+  deal_out o;
+  /* s = (10, 2), kappa (1, .5), importer 1, m = 4: bid = (10 + 2) / 4 = 3. Premium 1 costs 4:
+   * s' = (10, -2), REPAIRABLE, nash u = 8/2 = 4, tau = (-6, 6); V''_1 = 1 + .5 (6 - 4) = 2 */
+  money_deal(&s, 2, (double[]){10, 2}, (double[]){1, .5}, NULL, NULL);
+  s.imp = 1;
+  s.m = 4;
+  double charge = 4.0;
+  eval(&P, &s, &o);
+  CHECK(o.status == TB_WIN_WIN && o.transfer[0] == 0.0, "pre-cost: WIN_WIN, no split in scope repair");
+  CHECK_NEAR(o.bid, 3.0, 1e-15);
+  o.b.charge = &charge;
+  tb_deal_eval(&P, &o.b, 0);
+  CHECK(o.status == TB_WIN_WIN, "status stays pre-cost");
+  CHECK_NEAR(o.value[1], 1.0, 1e-14);
+  CHECK_NEAR(o.surplus, 12.0, 1e-14);
+  CHECK_NEAR(o.transfer[0], -6.0, 1e-14);
+  CHECK_NEAR(o.transfer[1], 6.0, 1e-14);
+  CHECK_NEAR(o.final_value[0], 4.0, 1e-14);
+  CHECK_NEAR(o.final_value[1], 2.0, 1e-14);
+  /* a small cost keeps both positive: no transfer, the importer just pays (V'' = 1 - .5 * 1) */
+  charge = 1.0;
+  tb_deal_eval(&P, &o.b, 0);
+  CHECK(o.transfer[1] == 0.0 && o.transfer[0] == 0.0, "cost without split");
+  CHECK_NEAR(o.final_value[1], 0.5, 1e-14);
+  /* NaN: not traded, transfer 0 and final value V */
+  charge = NAN;
+  tb_deal_eval(&P, &o.b, 0);
+  CHECK(o.transfer[0] == 0.0 && o.transfer[1] == 0.0 && o.final_value[0] == o.value[0] &&
+            o.final_value[1] == o.value[1], "not traded");
+  /* zero charge is the plain section 3 split, bitwise */
+  money_deal(&s, 3, (double[]){10, 6, -4}, (double[]){1, 1, .5}, NULL, NULL);
+  eval(&P, &s, &o);
+  double t0[3] = {o.transfer[0], o.transfer[1], o.transfer[2]};
+  charge = 0.0;
+  o.b.charge = &charge;
+  tb_deal_eval(&P, &o.b, 0);
+  CHECK(!memcmp(t0, o.transfer, sizeof t0), "zero charge changes nothing");
+}
+
 int main(void) {
+  test_import_charge();
   test_value_rules();
   test_prototype();
   test_split_closed_forms();

@@ -99,6 +99,13 @@ int main(void) {
   check_batch(&x, &P, 60000, NULL, "small slots");
   P = (tb_deal_params){TB_VALUE_MIN_ADJUSTED, TB_SPLIT_EGALITARIAN, TB_SCOPE_REPAIR, 0.4};
   check_batch(&x, &P, 60000, NULL, "small slots, other rules");
+  /* section 5 import charges (some NaN: not traded) travel with their deals */
+  double *charge = malloc(sizeof(double) * (size_t)x.b.ndeal);
+  for (int64_t d = 0; d < x.b.ndeal; d++) charge[d] = d % 7 == 3 ? NAN : (double)(d % 5) * 0.75;
+  x.b.charge = charge;
+  check_batch(&x, &P, 60000, NULL, "small slots, import charges");
+  x.b.charge = NULL;
+  free(charge);
 
   /* remote rows change between batches while this rank's block stays resident */
   tb_streamer *st;
