@@ -4,6 +4,7 @@
 #include "tb_error.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <ini.h>
 #include <math.h>
 #include <stddef.h>
@@ -36,6 +37,10 @@ static const tb_key KEYS[] = {
     {"run", "progress", K_ENUM, OFF(progress), "auto|always|never", 0, 0, "auto"},
     {"backend", "kind", K_ENUM, OFF(backend_kind), "cpu|cuda|auto", 0, 0, "cpu"},
     {"backend", "threads", K_INT, OFF(threads), NULL, 0, 4096, "0"},
+    {"model", "margin_of_safety", K_DOUBLE, OFF(margin_of_safety), NULL, 0, 0.999999, "0.3"},
+    {"funding", "budget", K_DOUBLE, OFF(budget), NULL, 0, INFINITY, "inf"},
+    {"funding", "theta", K_DOUBLE, OFF(theta), NULL, -1e300, 1e300, "1.2"},
+    {"market", "elasticity", K_DOUBLE, OFF(elasticity), NULL, 0, 1e300, "1.5"},
 };
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
@@ -106,8 +111,10 @@ static int set_value(tb_config *c, const tb_key *k, const char *v, const char *b
   case K_DOUBLE: {
     errno = 0;
     double x = strtod(v, &end);
-    if (errno || end == v || *end || !isfinite(x) || x < k->lo || x > k->hi)
-      return TB_ERR(TB_ERR_USAGE, "%s: [%s] %s = '%s': expected a finite number", where, k->section, k->key, v);
+    const int inf_ok = isinf(k->hi) && x == INFINITY; /* e.g. an unlimited budget */
+    if (errno || end == v || *end || (!isfinite(x) && !inf_ok) || x < k->lo || x > k->hi)
+      return TB_ERR(TB_ERR_USAGE, "%s: [%s] %s = '%s': expected a number in [%g, %g]", where, k->section,
+                    k->key, v, k->lo, k->hi);
     *(double *)field = x;
     return TB_OK;
   }
@@ -115,9 +122,111 @@ static int set_value(tb_config *c, const tb_key *k, const char *v, const char *b
   return TB_ERR(TB_ERR_INTERNAL, "bad key kind");
 }
 
+/* ---- policies: sections [policy.NAME] (MODEL.md section 5) ---- */
+
+static const char *POLICY_KINDS = "none|tariff|certificates";
+
+static void policy_defaults(tb_policy *p, const char *name) {
+  memset(p, 0, sizeof *p);
+  snprintf(p->name, sizeof p->name, "%s", name);
+  p->kind = TB_POLICY_NONE;
+  p->region_mode = TB_REGIONS_HOME;
+  p->rate = 0.1;
+  p->ratio = 1.0;
+  p->expiry = 1;
+  p->floor_price = 0.0;
+}
+
+/* The policy called `name`, created on first mention. */
+static int policy_find(tb_config *c, const char *name, const char *where, tb_policy **out) {
+  for (int i = 0; i < c->npolicies; i++)
+    if (!strcmp(c->policy[i].name, name)) return *out = &c->policy[i], TB_OK;
+  size_t n = strlen(name);
+  if (n == 0 || n >= sizeof c->policy[0].name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
+    return TB_ERR(TB_ERR_USAGE, "%s: policy name '%s': use 1-63 letters, digits, '_' or '-'", where, name);
+  if (c->npolicies == TB_MAX_POLICIES)
+    return TB_ERR(TB_ERR_USAGE, "%s: more than %d policies", where, TB_MAX_POLICIES);
+  *out = &c->policy[c->npolicies++];
+  policy_defaults(*out, name);
+  return TB_OK;
+}
+
+/* "home", "all" or a list of region ids separated by commas or spaces. */
+static int parse_regions(tb_policy *p, const char *v, const char *where) {
+  if (!strcmp(v, "home") || !strcmp(v, "all")) {
+    p->region_mode = v[0] == 'h' ? TB_REGIONS_HOME : TB_REGIONS_ALL;
+    return TB_OK;
+  }
+  p->region_mode = TB_REGIONS_LIST;
+  p->nregions = 0;
+  for (const char *c = v; *c;) {
+    if (*c == ',' || *c == ' ' || *c == '\t') {
+      c++;
+      continue;
+    }
+    char *end;
+    errno = 0;
+    long x = strtol(c, &end, 10);
+    if (end == c || errno || x < 0 || x > INT32_MAX || p->nregions == TB_MAX_POLICY_REGIONS)
+      return TB_ERR(TB_ERR_USAGE, "%s: [policy.%s] regions = '%s': expected home, all, or up to %d region ids",
+                    where, p->name, v, TB_MAX_POLICY_REGIONS);
+    p->regions[p->nregions++] = (int32_t)x;
+    c = end;
+  }
+  if (!p->nregions) return TB_ERR(TB_ERR_USAGE, "%s: [policy.%s] regions is empty", where, p->name);
+  return TB_OK;
+}
+
+static int parse_number(const char *v, double lo, double *out) {
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  if (errno || end == v || *end || !isfinite(x) || x < lo) return -1;
+  *out = x;
+  return 0;
+}
+
+static int policy_set(tb_config *c, const char *name, const char *key, const char *v, const char *where) {
+  tb_policy *p = NULL;
+  TB_CALL(policy_find(c, name, where, &p));
+  double x;
+  if (!strcmp(key, "kind")) {
+    int i = enum_index(POLICY_KINDS, v);
+    if (i < 0) return TB_ERR(TB_ERR_USAGE, "%s: [policy.%s] kind = '%s': expected one of %s", where, name, v, POLICY_KINDS);
+    p->kind = i;
+  } else if (!strcmp(key, "regions")) {
+    return parse_regions(p, v, where);
+  } else if (!strcmp(key, "expiry")) {
+    if (parse_number(v, 1, &x) || x != floor(x) || x > 1e9)
+      return TB_ERR(TB_ERR_USAGE, "%s: [policy.%s] expiry = '%s': expected a whole number of periods >= 1", where, name, v);
+    p->expiry = (int64_t)x;
+  } else if (!strcmp(key, "rate") || !strcmp(key, "ratio") || !strcmp(key, "floor")) {
+    if (parse_number(v, 0, &x))
+      return TB_ERR(TB_ERR_USAGE, "%s: [policy.%s] %s = '%s': expected a finite number >= 0", where, name, key, v);
+    *(!strcmp(key, "rate") ? &p->rate : !strcmp(key, "ratio") ? &p->ratio : &p->floor_price) = x;
+  } else {
+    return TB_ERR(TB_ERR_USAGE, "%s: unknown key [policy.%s] %s (kind, regions, rate, ratio, expiry, floor)", where, name, key);
+  }
+  return TB_OK;
+}
+
+static void policy_dump(const tb_policy *p, char *val, size_t size) {
+  char regions[4096] = "";
+  size_t used = 0;
+  if (p->region_mode != TB_REGIONS_LIST) snprintf(regions, sizeof regions, "%s", p->region_mode ? "all" : "home");
+  for (int i = 0; p->region_mode == TB_REGIONS_LIST && i < p->nregions && used + 16 < sizeof regions; i++)
+    used += (size_t)snprintf(regions + used, sizeof regions - used, "%s%d", i ? ", " : "", (int)p->regions[i]);
+  char kind[32];
+  enum_name(POLICY_KINDS, p->kind, kind, sizeof kind);
+  snprintf(val, size, "\n[policy.%s]\nkind = %s\nregions = %s\nrate = %.17g\nratio = %.17g\nexpiry = %lld\nfloor = %.17g\n",
+           p->name, kind, regions, p->rate, p->ratio, (long long)p->expiry, p->floor_price);
+}
+
 void tb_config_defaults(tb_config *c) {
   memset(c, 0, sizeof *c);
   for (int i = 0; i < NKEYS; i++) set_value(c, &KEYS[i], KEYS[i].def, NULL, "default");
+  c->npolicies = 1; /* the baseline every policy is compared with */
+  policy_defaults(&c->policy[0], "none");
 }
 
 typedef struct {
@@ -130,6 +239,10 @@ typedef struct {
 /* Messages name the file only; tb_config_load adds the line inih reports. */
 static int on_entry(void *user, const char *section, const char *name, const char *value) {
   load_ctx *L = user;
+  if (!strncmp(section, "policy.", 7)) {
+    L->rc = policy_set(L->c, section + 7, name, value, L->path);
+    return L->rc == TB_OK;
+  }
   const tb_key *k = find_key(section, name);
   if (!k) {
     L->rc = TB_ERR(TB_ERR_USAGE, "%s: unknown key [%s] %s", L->path, section, name);
@@ -168,6 +281,11 @@ int tb_config_set(tb_config *c, const char *assignment) {
   sec[dot - assignment] = 0;
   memcpy(key, dot + 1, (size_t)(eq - dot - 1));
   key[eq - dot - 1] = 0;
+  char *sub = strrchr(key, '.');
+  if (!strcmp(sec, "policy") && sub) { /* policy.NAME.key=value */
+    *sub = 0;
+    return policy_set(c, key, sub + 1, eq + 1, "--set");
+  }
   const tb_key *k = find_key(sec, key);
   if (!k) return TB_ERR(TB_ERR_USAGE, "--set: unknown key %s.%s", sec, key);
   return set_value(c, k, eq + 1, NULL, "--set");
@@ -176,6 +294,8 @@ int tb_config_set(tb_config *c, const char *assignment) {
 int tb_config_check(const tb_config *c) {
   if (!c->input_file[0]) return TB_ERR(TB_ERR_USAGE, "no input: set [input] file in the config or --set input.file=PATH");
   if (!c->output_file[0]) return TB_ERR(TB_ERR_USAGE, "no output: give -o FILE or set [output] file");
+  if (c->policy[0].kind != TB_POLICY_NONE)
+    return TB_ERR(TB_ERR_USAGE, "[policy.none] is the baseline and must have kind = none");
   return TB_OK;
 }
 
@@ -202,6 +322,12 @@ int tb_config_dump(const tb_config *c, char *buf, size_t size) {
     if (used < size) used += (size_t)snprintf(buf + used, size - used, "%s = %s\n", k->key, val);
     if (used + 1 >= size) return TB_ERR(TB_ERR_INTERNAL, "config text buffer too small");
     last = k->section;
+  }
+  for (int i = 0; i < c->npolicies; i++) {
+    char val[8192];
+    policy_dump(&c->policy[i], val, sizeof val);
+    used += (size_t)snprintf(buf + used, size - used, "%s", val);
+    if (used + 1 >= size) return TB_ERR(TB_ERR_INTERNAL, "config text buffer too small");
   }
   return TB_OK;
 }

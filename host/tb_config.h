@@ -10,6 +10,25 @@
 
 #define TB_PATH_MAX 4096
 
+#define TB_MAX_POLICIES 16
+#define TB_MAX_POLICY_REGIONS 256
+
+enum { TB_POLICY_NONE = 0, TB_POLICY_TARIFF = 1, TB_POLICY_CERTIFICATES = 2 };
+enum { TB_REGIONS_HOME = 0, TB_REGIONS_ALL = 1, TB_REGIONS_LIST = 2 };
+
+/* One trade policy of MODEL.md section 5, from an INI section [policy.NAME]. */
+typedef struct {
+  char name[64];
+  int kind;
+  int region_mode; /* TB_REGIONS_*: the /io home region (default), every region, or a list */
+  int nregions;
+  int32_t regions[TB_MAX_POLICY_REGIONS];
+  double rate;        /* tariff: ad valorem tau */
+  double ratio;       /* certificates: q per unit of exports */
+  int64_t expiry;     /* certificates: E periods of validity */
+  double floor_price; /* certificates: P_min */
+} tb_policy;
+
 typedef struct {
   char input_file[TB_PATH_MAX];
   char output_file[TB_PATH_MAX];
@@ -19,6 +38,11 @@ typedef struct {
   int progress; /* 0 auto, 1 always, 2 never */
   int backend_kind;
   int threads;
+  double margin_of_safety;         /* sections 4 and 8 */
+  double budget, theta;            /* section 4 */
+  double elasticity;               /* section 5: epsilon of base import demand */
+  int npolicies;                   /* policy[0] is always the baseline `none` */
+  tb_policy policy[TB_MAX_POLICIES];
 } tb_config;
 
 void tb_config_defaults(tb_config *c);

@@ -3,6 +3,7 @@
 #include "tb_error.h"
 #include "tb_test.h"
 
+#include <math.h>
 #include <string.h>
 
 static int load_text(tb_config *c, const char *text) {
@@ -47,6 +48,29 @@ int main(void) {
   tb_config d;
   CHECK(load_text(&d, text) == TB_OK && !memcmp(&c.deal, &d.deal, sizeof c.deal) && c.batch_deals == d.batch_deals,
         "dump round-trips: %s", tb_error_message());
+  /* policies: named sections, --set policy.NAME.key, the baseline first, errors */
+  CHECK(load_text(&c, "[policy.cert]\nkind = certificates\nregions = 0, 3 5\nratio = 0.8\nexpiry = 2\n"
+                      "floor = 0.01\n[policy.tariff10]\nkind = tariff\nrate = 0.1\nregions = all\n"
+                      "[funding]\nbudget = 250\n") == TB_OK, "policies: %s", tb_error_message());
+  CHECK(c.npolicies == 3 && !strcmp(c.policy[0].name, "none") && c.policy[0].kind == TB_POLICY_NONE, "baseline first");
+  CHECK(c.policy[1].kind == TB_POLICY_CERTIFICATES && c.policy[1].nregions == 3 && c.policy[1].regions[2] == 5 &&
+            c.policy[1].ratio == 0.8 && c.policy[1].expiry == 2 && c.policy[1].floor_price == 0.01, "certificates");
+  CHECK(c.policy[2].kind == TB_POLICY_TARIFF && c.policy[2].region_mode == TB_REGIONS_ALL && c.budget == 250, "tariff");
+  CHECK(tb_config_set(&c, "policy.tariff10.rate=0.25") == TB_OK && c.policy[2].rate == 0.25, "--set policy key");
+  CHECK(tb_config_set(&c, "policy.cert.expiry=1.5") == TB_ERR_USAGE, "expiry is whole");
+  CHECK(tb_config_set(&c, "policy.cert.kind=quota") == TB_ERR_USAGE && strstr(tb_error_message(), "none|tariff|certificates"),
+        "bad kind: %s", tb_error_message());
+  CHECK(tb_config_set(&c, "policy.bad name.kind=none") == TB_ERR_USAGE, "bad policy name");
+  CHECK(tb_config_set(&c, "policy.cert.colour=red") == TB_ERR_USAGE && strstr(tb_error_message(), "unknown key [policy.cert] colour"),
+        "unknown policy key: %s", tb_error_message());
+  CHECK(tb_config_set(&c, "funding.budget=inf") == TB_OK && isinf(c.budget), "unlimited budget");
+  CHECK(tb_config_set(&c, "model.other_factor=inf") == TB_ERR_USAGE, "inf only where allowed");
+  tb_config_set(&c, "input.file=x.h5"), tb_config_set(&c, "output.file=y.h5");
+  CHECK(tb_config_set(&c, "policy.none.kind=tariff") == TB_OK && tb_config_check(&c) == TB_ERR_USAGE, "baseline must be none");
+  tb_config_set(&c, "policy.none.kind=none");
+  CHECK(tb_config_dump(&c, text, sizeof text) == TB_OK && load_text(&d, text) == TB_OK && d.npolicies == 3 &&
+            !memcmp(d.policy, c.policy, sizeof c.policy[0] * 3) && isinf(d.budget),
+        "policies round-trip through the dump: %s", tb_error_message());
   remove("test_config_tmp.ini");
   return TEST_SUMMARY();
 }
