@@ -26,6 +26,15 @@ int tb_comm_bcast(void *buf, size_t bytes, int root);
 /* Global sum of per-rank compensated partial sums, added in rank order so every
  * rank count gives the same answer to ~1 ulp (MODEL.md section 10). */
 int tb_comm_sum_compensated(double sum, double comp, double *out);
+/* In-place global sum of n double-double values (pairs[2i] + pairs[2i+1]): each addition
+ * is exact to ~1e-32 relative, so any rank count rounds to the same double but in ties. */
+int tb_comm_sum_dd(double *pairs, int n);
+/* Every rank's `bytes` bytes, in rank order. */
+int tb_comm_allgather(const void *mine, size_t bytes, void *all);
+/* All-to-all of fixed-size items: send holds scount[r] items for rank r, grouped in rank
+ * order; *recv (malloc'd, caller frees) gets *nrecv items grouped by source rank. */
+int tb_comm_exchange(const void *send, const int64_t *scount, size_t item_bytes, void **recv,
+                     int64_t *nrecv);
 /* First failing index of a check across ranks: min over ranks of `first`
  * (INT64_MAX = none) and the rank that owns it. */
 int tb_comm_first_index(int64_t first, int64_t *global_first, int *owner);

@@ -1,0 +1,304 @@
+#include "tb_policy_sim.h"
+
+#include "tb_error.h"
+#include "tb_market.h"
+#include "../mpi/tb_comm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Markets are keyed t * (R + 1) + (import region + 1); key slot 0 of a period holds the
+ * deals with no border crossing (import region -1). */
+static int64_t market_key(const tb_market_book *B, int64_t t, int64_t r) { return t * (B->R + 1) + r + 1; }
+
+typedef struct {
+  double bid;
+  int64_t i;
+} bid_item;
+
+static int by_bid_desc(const void *a, const void *b) {
+  const bid_item *x = a, *y = b;
+  if (x->bid != y->bid) return x->bid > y->bid ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static void dd_add(double *p, double x) {
+  double s = p[0] + x, v = s - p[0];
+  p[1] += (p[0] - (s - v)) + (x - v);
+  p[0] = s;
+}
+
+static int eligible(const tb_deal_table *D, int64_t i) { return D->status[i] != 2 && D->funded[i]; }
+
+int tb_market_book_build(tb_market_book *B, const tb_deal_table *D, int64_t R, int64_t T, int64_t home,
+                         const double *bex, const double *bim, double epsilon) {
+  int rc = TB_OK;
+  memset(B, 0, sizeof *B);
+  B->R = R, B->T = T, B->home = home, B->base_exports = bex, B->base_imports = bim;
+  B->epsilon = epsilon, B->deals = D;
+  const int64_t nk = T * (R + 1);
+  bid_item *tmp = NULL;
+  int64_t *fill = NULL, ne = 0;
+  TB_ALLOC(B->seg, nk + 1);
+  TB_ALLOC(B->pre0, nk);
+  TB_ALLOC(fill, nk);
+  memset(B->seg, 0, sizeof(int64_t) * (size_t)(nk + 1));
+  for (int64_t i = 0; i < D->n; i++)
+    if (eligible(D, i)) B->seg[market_key(B, D->period[i], D->imp[i]) + 1]++, ne++;
+  for (int64_t k = 0; k < nk; k++) B->seg[k + 1] += B->seg[k];
+  TB_ALLOC(B->order, ne ? ne : 1);
+  TB_ALLOC(tmp, ne ? ne : 1);
+  memcpy(fill, B->seg, sizeof(int64_t) * (size_t)nk);
+  for (int64_t i = 0; i < D->n; i++)
+    if (eligible(D, i)) tmp[fill[market_key(B, D->period[i], D->imp[i])]++] = (bid_item){D->bid[i], i};
+  TB_ALLOC(B->prefix, 2 * (ne + nk));
+  for (int64_t k = 0; k < nk; k++) {
+    const int64_t a = B->seg[k], n = B->seg[k + 1] - a;
+    qsort(tmp + a, (size_t)n, sizeof *tmp, by_bid_desc);
+    B->pre0[k] = a + k;
+    double *p = B->prefix + 2 * B->pre0[k];
+    p[0] = p[1] = 0.0;
+    for (int64_t j = 0; j < n; j++) {
+      B->order[a + j] = tmp[a + j].i;
+      p[2 * j + 2] = p[2 * j], p[2 * j + 3] = p[2 * j + 1];
+      dd_add(p + 2 * j + 2, D->m[tmp[a + j].i]);
+    }
+  }
+done:
+  free(tmp), free(fill);
+  return rc;
+}
+
+void tb_market_book_free(tb_market_book *B) {
+  free(B->order), free(B->seg), free(B->prefix), free(B->pre0);
+  memset(B, 0, sizeof *B);
+}
+
+/* ---- the deals' demand in the certificate markets of one period ---- */
+
+typedef struct {
+  const tb_market_book *B;
+  int64_t t;
+  const int64_t *region; /* the markets' regions */
+  double *pairs;
+} demand_ctx;
+
+static int deal_demand(void *vctx, int n, const double *P, double *out) {
+  demand_ctx *c = vctx;
+  const tb_market_book *B = c->B;
+  for (int i = 0; i < n; i++) {
+    const int64_t k = market_key(B, c->t, c->region[i]), a = B->seg[k];
+    int64_t lo = 0, hi = B->seg[k + 1] - a; /* bids descending: count those > P */
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo) / 2;
+      if (B->deals->bid[B->order[a + mid]] > P[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    const double *p = B->prefix + 2 * (B->pre0[k] + lo);
+    c->pairs[2 * i] = p[0], c->pairs[2 * i + 1] = p[1];
+  }
+  TB_CALL(tb_comm_sum_dd(c->pairs, n));
+  for (int i = 0; i < n; i++) out[i] = c->pairs[2 * i] + c->pairs[2 * i + 1];
+  return TB_OK;
+}
+
+/* ---- one policy ---- */
+
+typedef struct {
+  tb_ledger *ledger; /* [R], certificate regions only */
+  int64_t *cert_region;
+  int ncert;
+  tb_auction *A;
+  double *Pstar, *pairs, *sums; /* sums: dd pairs of exports[R], imports[R], surplus */
+  double surplus[2], revenue[2];
+  int64_t count[5];
+} sim_state;
+
+static int resolve_regions(const tb_market_book *B, const tb_policy *p, uint8_t *covered) {
+  memset(covered, 0, (size_t)B->R);
+  if (p->kind == TB_POLICY_NONE) return TB_OK;
+  if (p->region_mode == TB_REGIONS_ALL) memset(covered, 1, (size_t)B->R);
+  else if (p->region_mode == TB_REGIONS_HOME) covered[B->home] = 1;
+  for (int i = 0; p->region_mode == TB_REGIONS_LIST && i < p->nregions; i++) {
+    if (p->regions[i] >= B->R)
+      return TB_ERR(TB_ERR_USAGE, "[policy.%s] regions: region %d does not exist (the input has %lld regions)",
+                    p->name, (int)p->regions[i], (long long)B->R);
+    covered[p->regions[i]] = 1;
+  }
+  return TB_OK;
+}
+
+static int alloc_result(const tb_market_book *B, const tb_policy *p, tb_policy_result *r) {
+  int rc = TB_OK;
+  memset(r, 0, sizeof *r);
+  r->name = p->name, r->kind = p->kind;
+  double **arrays[] = {&r->exports, &r->imports, &r->balance, &r->price, &r->issued, &r->used, &r->expired,
+                       &r->base_served};
+  for (int a = 0; a < 8; a++) {
+    TB_ALLOC(*arrays[a], B->R * B->T);
+    memset(*arrays[a], 0, sizeof(double) * (size_t)(B->R * B->T));
+  }
+  TB_ALLOC(r->outcome, B->deals->n ? B->deals->n : 1);
+  TB_ALLOC(r->covered, B->R);
+  rc = resolve_regions(B, p, r->covered);
+done:
+  return rc;
+}
+
+/* Premiums and base imports served of every region in period t. */
+static int period_prices(const tb_market_book *B, const tb_policy *p, tb_policy_result *r, sim_state *S,
+                         int64_t t) {
+  const int64_t R = B->R;
+  for (int i = 0; i < S->ncert; i++) {
+    const int64_t g = S->cert_region[i];
+    S->A[i] = (tb_auction){tb_ledger_available(&S->ledger[g], t), B->base_imports[g * B->T + t],
+                           p->floor_price, B->epsilon};
+  }
+  demand_ctx ctx = {B, t, S->cert_region, S->pairs};
+  if (S->ncert) TB_CALL(tb_auction_clear(S->ncert, S->A, deal_demand, &ctx, S->Pstar));
+  for (int64_t g = 0; g < R; g++) {
+    const int64_t at = g * B->T + t;
+    double prem = 0.0;
+    if (r->covered[g] && p->kind == TB_POLICY_TARIFF) prem = p->rate;
+    r->price[at] = prem;
+    r->base_served[at] = tb_base_demand(B->base_imports[at], prem, r->covered[g] ? B->epsilon : 0.0);
+  }
+  for (int i = 0; i < S->ncert; i++) {
+    const int64_t at = S->cert_region[i] * B->T + t;
+    r->price[at] = S->Pstar[i];
+    r->base_served[at] = tb_base_demand(B->base_imports[at], S->Pstar[i], B->epsilon);
+  }
+  return TB_OK;
+}
+
+/* Which of period t's deals trade; their exports, imports and surplus, summed globally. */
+static int period_deals(const tb_market_book *B, tb_policy_result *r, sim_state *S, int64_t t) {
+  const tb_deal_table *D = B->deals;
+  const int64_t R = B->R;
+  memset(S->sums, 0, sizeof(double) * (size_t)(4 * R + 2));
+  for (int64_t k = market_key(B, t, -1); k < market_key(B, t + 1, -1); k++)
+    for (int64_t j = B->seg[k]; j < B->seg[k + 1]; j++) {
+      const int64_t i = B->order[j], g = D->imp[i];
+      const int faces = g >= 0 && r->covered[g];
+      const double prem = faces ? r->price[g * B->T + t] : 0.0;
+      if (faces && !(D->bid[i] > prem)) {
+        r->outcome[i] = r->kind == TB_POLICY_TARIFF ? TB_OUT_TARIFF_BLOCKED : TB_OUT_CERT_BLOCKED;
+        S->count[r->outcome[i]]++;
+        continue;
+      }
+      r->outcome[i] = TB_OUT_TRADED;
+      S->count[0]++;
+      if (g >= 0) {
+        dd_add(S->sums + 2 * D->exp[i], D->m[i]);
+        dd_add(S->sums + 2 * (R + g), D->m[i]);
+      }
+      dd_add(S->sums + 4 * R, D->S[i] - (prem != 0.0 ? prem * D->m[i] : 0.0));
+    }
+  return tb_comm_sum_dd(S->sums, (int)(2 * R + 1));
+}
+
+static int period_close(const tb_market_book *B, const tb_policy *p, tb_policy_result *r, sim_state *S,
+                        int64_t t) {
+  const int64_t R = B->R;
+  for (int64_t g = 0; g < R; g++) {
+    const int64_t at = g * B->T + t;
+    const double ex = S->sums[2 * g] + S->sums[2 * g + 1], im = S->sums[2 * (R + g)] + S->sums[2 * (R + g) + 1];
+    r->exports[at] = B->base_exports[at] + ex;
+    r->imports[at] = r->base_served[at] + im;
+    r->balance[at] = r->exports[at] - r->imports[at];
+    if (r->covered[g] && p->kind == TB_POLICY_TARIFF) dd_add(S->revenue, p->rate * r->imports[at]);
+    if (!(r->covered[g] && p->kind == TB_POLICY_CERTIFICATES)) continue;
+    tb_ledger *L = &S->ledger[g];
+    const double avail = tb_ledger_available(L, t);
+    tb_ledger_consume(L, t, r->imports[at]);
+    const double issued_before = L->issued_t;
+    tb_ledger_close_period(L, t, p->ratio * r->exports[at]);
+    TB_CALL(tb_ledger_check(L, t, avail, (int)g, p->name));
+    r->issued[at] = L->issued_t + (t == 0 ? issued_before : 0.0); /* period 0 shows the initial allocation too */
+    r->used[at] = L->used_t;
+    r->expired[at] = L->expired_t;
+  }
+  dd_add(S->surplus, S->sums[4 * R] + S->sums[4 * R + 1]);
+  return TB_OK;
+}
+
+static int sim_init(const tb_market_book *B, const tb_policy *p, const tb_policy_result *r, sim_state *S) {
+  int rc = TB_OK;
+  memset(S, 0, sizeof *S);
+  const int64_t R = B->R;
+  TB_ALLOC(S->ledger, R);
+  memset(S->ledger, 0, sizeof(tb_ledger) * (size_t)R);
+  TB_ALLOC(S->cert_region, R);
+  TB_ALLOC(S->A, R);
+  TB_ALLOC(S->Pstar, R);
+  TB_ALLOC(S->pairs, 2 * R);
+  TB_ALLOC(S->sums, 4 * R + 2);
+  for (int64_t g = 0; g < R && p->kind == TB_POLICY_CERTIFICATES; g++) {
+    if (!r->covered[g]) continue;
+    S->cert_region[S->ncert++] = g;
+    TB_GUARD(tb_ledger_init(&S->ledger[g], B->T, p->expiry, p->ratio * B->base_exports[g * B->T]));
+  }
+done:
+  return rc;
+}
+
+static void sim_free(const tb_market_book *B, sim_state *S) {
+  for (int64_t g = 0; S->ledger && g < B->R; g++) tb_ledger_free(&S->ledger[g]);
+  free(S->ledger), free(S->cert_region), free(S->A), free(S->Pstar), free(S->pairs), free(S->sums);
+}
+
+static int summarize(const tb_market_book *B, tb_policy_result *r, sim_state *S) {
+  TB_CALL(tb_comm_allreduce_i64(S->count, 5, TB_OP_SUM));
+  r->traded = S->count[0], r->not_win_win = S->count[1], r->unfunded = S->count[2];
+  r->cert_blocked = S->count[3], r->tariff_blocked = S->count[4];
+  r->surplus = S->surplus[0] + S->surplus[1];
+  r->tariff_revenue = S->revenue[0] + S->revenue[1];
+  double hb[2] = {0, 0}, psum[2] = {0, 0};
+  int64_t nfinite = 0;
+  for (int64_t t = 0; t < B->T; t++) dd_add(hb, r->balance[B->home * B->T + t]);
+  r->home_balance = hb[0] + hb[1];
+  for (int i = 0; i < S->ncert; i++)
+    for (int64_t t = 0; t < B->T; t++) {
+      const double P = r->price[S->cert_region[i] * B->T + t];
+      if (isinf(P)) r->cert_markets_closed++;
+      else dd_add(psum, P), nfinite++;
+    }
+  r->mean_cert_price = nfinite ? (psum[0] + psum[1]) / (double)nfinite : NAN;
+  return TB_OK;
+}
+
+int tb_policy_run(const tb_market_book *B, const tb_policy *p, tb_policy_result *r) {
+  int rc = TB_OK;
+  sim_state S;
+  memset(&S, 0, sizeof S);
+  TB_GUARD(alloc_result(B, p, r));
+  TB_GUARD(sim_init(B, p, r, &S));
+  const tb_deal_table *D = B->deals;
+  for (int64_t i = 0; i < D->n; i++) {
+    r->outcome[i] = D->status[i] == 2 ? TB_OUT_NOT_WIN_WIN : !D->funded[i] ? TB_OUT_UNFUNDED : TB_OUT_TRADED;
+    if (r->outcome[i]) S.count[r->outcome[i]]++;
+  }
+  for (int64_t t = 0; t < B->T; t++) {
+    TB_GUARD(period_prices(B, p, r, &S, t));
+    TB_GUARD(period_deals(B, r, &S, t));
+    TB_GUARD(period_close(B, p, r, &S, t));
+  }
+  TB_GUARD(summarize(B, r, &S));
+done:
+  sim_free(B, &S);
+  return rc;
+}
+
+void tb_policy_result_free(tb_policy_result *r) {
+  free(r->exports), free(r->imports), free(r->balance), free(r->price), free(r->issued), free(r->used);
+  free(r->expired), free(r->base_served), free(r->outcome), free(r->covered);
+  memset(r, 0, sizeof *r);
+}
+
+double tb_policy_premium(const tb_market_book *B, const tb_policy_result *r, int64_t i) {
+  const tb_deal_table *D = B->deals;
+  if (r->outcome[i] != TB_OUT_TRADED) return NAN;
+  const int64_t g = D->imp[i];
+  return g >= 0 && r->covered[g] ? r->price[g * B->T + D->period[i]] : 0.0;
+}

@@ -1,0 +1,46 @@
+/* MODEL.md section 5: one trade policy run period by period over this rank's deals,
+ * with the certificate auctions cleared across ranks. */
+#ifndef TB_POLICY_SIM_H
+#define TB_POLICY_SIM_H
+
+#include "tb_config.h"
+#include "tb_dealtab.h"
+
+/* Shared by every policy of a run: the eligible deals ordered by (period, import region,
+ * bid descending) with running double-double sums of m_d, and the base trade. */
+typedef struct {
+  int64_t R, T, home;
+  const double *base_exports, *base_imports; /* [R*T] */
+  double epsilon;
+  const tb_deal_table *deals;
+  int64_t *order;  /* [neligible] local deal indices */
+  int64_t *seg;    /* [R*T + 1]: market (t, r) is order[seg[t*R + r] .. seg[t*R + r + 1]) */
+  double *prefix;  /* [2 * (neligible + R*T)]: per market, prefix sums of m_d in bid order */
+  int64_t *pre0;   /* [R*T]: where a market's prefix sums start */
+} tb_market_book;
+
+typedef struct {
+  const char *name;
+  int kind;
+  double *exports, *imports, *balance, *price, *issued, *used, *expired, *base_served; /* [R*T] */
+  uint8_t *outcome; /* [deals->n] */
+  uint8_t *covered; /* [R]: 1 where the policy applies */
+  int64_t traded, cert_blocked, tariff_blocked, unfunded, not_win_win; /* global */
+  double surplus;        /* sum over traded deals of S_d - P m_d (money) */
+  double tariff_revenue;
+  double home_balance;   /* sum over periods of the home region's balance */
+  double mean_cert_price; /* over the policy's certificate markets with a finite price; NaN if none */
+  int64_t cert_markets_closed; /* markets where P* = +inf */
+} tb_policy_result;
+
+int tb_market_book_build(tb_market_book *B, const tb_deal_table *deals, int64_t R, int64_t T, int64_t home,
+                         const double *base_exports, const double *base_imports, double epsilon);
+void tb_market_book_free(tb_market_book *B);
+
+/* Run policy `p` (regions resolved against R and home). Collective. */
+int tb_policy_run(const tb_market_book *B, const tb_policy *p, tb_policy_result *out);
+void tb_policy_result_free(tb_policy_result *r);
+/* The import premium deal i pays under a result (0 if none), NaN if it does not trade. */
+double tb_policy_premium(const tb_market_book *B, const tb_policy_result *r, int64_t i);
+
+#endif
