@@ -41,6 +41,8 @@ static const tb_key KEYS[] = {
     {"funding", "budget", K_DOUBLE, OFF(budget), NULL, 0, INFINITY, "inf"},
     {"funding", "theta", K_DOUBLE, OFF(theta), NULL, -1e300, 1e300, "1.2"},
     {"market", "elasticity", K_DOUBLE, OFF(elasticity), NULL, 0, 1e300, "1.5"},
+    {"assessment", "w_balance", K_DOUBLE, OFF(w_balance), NULL, -1e300, 1e300, "1"},
+    {"assessment", "w_surplus", K_DOUBLE, OFF(w_surplus), NULL, -1e300, 1e300, "1"},
 };
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 

@@ -3,6 +3,7 @@
 #include "tb_error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -157,7 +158,9 @@ int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const in
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), dcpl = H5Pcreate(H5P_DATASET_CREATE);
   hid_t sp = H5Screate_simple(rank, hd, NULL);
   H5Pset_create_intermediate_group(lcpl, 1);
-  H5Pset_chunk(dcpl, rank, chunk);
+  int empty = 0;
+  for (int i = 0; i < rank; i++) empty |= hd[i] == 0;
+  if (!empty) H5Pset_chunk(dcpl, rank, chunk); /* a chunk may not exceed a zero extent */
   H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
   H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
   hid_t d = H5Dcreate2(f->id, name, type, sp, lcpl, dcpl, H5P_DEFAULT);
@@ -190,6 +193,34 @@ int tb_h5_attr_str(tb_h5 *f, const char *obj, const char *name, const char *valu
   int rc = attr_write(f, obj, name, t, value);
   H5Tclose(t);
   return rc;
+}
+
+hid_t tb_h5_string_type(size_t width) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, width);
+  H5Tset_strpad(t, H5T_STR_NULLTERM);
+  return t;
+}
+
+int tb_h5_attr_strings(tb_h5 *f, const char *obj, const char *name, int n, const char *const *v) {
+  size_t width = 1;
+  for (int i = 0; i < n; i++) width = strlen(v[i]) + 1 > width ? strlen(v[i]) + 1 : width;
+  char *buf = calloc((size_t)n, width);
+  if (!buf) return TB_ERR(TB_ERR_MEMORY, "out of memory for attribute %s", name);
+  for (int i = 0; i < n; i++) memcpy(buf + (size_t)i * width, v[i], strlen(v[i]));
+  hid_t t = tb_h5_string_type(width), o = H5Oopen(f->id, obj, H5P_DEFAULT);
+  hsize_t dim = (hsize_t)n;
+  hid_t sp = H5Screate_simple(1, &dim, NULL);
+  if (o >= 0 && H5Aexists(o, name) > 0) H5Adelete(o, name);
+  hid_t a = o < 0 ? -1 : H5Acreate2(o, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t st = a < 0 ? -1 : H5Awrite(a, t, buf);
+  if (a >= 0) H5Aclose(a);
+  if (o >= 0) H5Oclose(o);
+  H5Sclose(sp);
+  H5Tclose(t);
+  free(buf);
+  if (st < 0) return TB_ERR(TB_ERR_OUTPUT, "%s: writing attribute %s of %s failed", f->path, name, obj);
+  return TB_OK;
 }
 
 int tb_h5_attr_i64(tb_h5 *f, const char *obj, const char *name, int64_t value) {

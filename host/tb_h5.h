@@ -31,6 +31,8 @@ int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const in
 int tb_h5_write(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
                 const void *buf);
 int tb_h5_attr_str(tb_h5 *f, const char *obj, const char *name, const char *value);
+hid_t tb_h5_string_type(size_t width); /* fixed width, NUL-terminated; H5Tclose it */
+int tb_h5_attr_strings(tb_h5 *f, const char *obj, const char *name, int n, const char *const *v);
 int tb_h5_attr_i64(tb_h5 *f, const char *obj, const char *name, int64_t value);
 int tb_h5_attr_i32(tb_h5 *f, const char *obj, const char *name, int32_t value);
 int tb_h5_attr_read_i64(tb_h5 *f, const char *obj, const char *name, int64_t *value, int *exists);

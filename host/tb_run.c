@@ -5,20 +5,26 @@
 #include "backend.h"
 #include "tb_block.h"
 #include "tb_deals_io.h"
+#include "tb_funding.h"
+#include "tb_policy_out.h"
+#include "tb_policy_sim.h"
 #include "tb_error.h"
 #include "tb_input.h"
 #include "tb_util.h"
 #include "tb_version.h"
 #include "../mpi/tb_comm.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-enum { ST_VALIDATE, ST_HASH, ST_ENTITIES, ST_READ, ST_FETCH, ST_COMPUTE, ST_WRITE, ST_TOTAL, ST_N };
-static const char *STAGE[ST_N] = {"validate", "hash", "entities", "read", "fetch", "compute", "write", "total"};
+enum { ST_VALIDATE, ST_HASH, ST_ENTITIES, ST_READ, ST_FETCH, ST_COMPUTE, ST_WRITE, ST_FUNDING, ST_MARKET,
+       ST_TOTAL, ST_N };
+static const char *STAGE[ST_N] = {"validate", "hash",    "entities", "read",  "fetch",
+                                  "compute",  "write",   "funding",  "market", "total"};
 
 typedef struct {
   int64_t status[3];
@@ -37,14 +43,33 @@ static int create_outputs(tb_h5 *o, const tb_input_dims *D) {
   return TB_OK;
 }
 
-static int write_batch(tb_h5 *o, const tb_deal_buffers *B) {
+/* Pass 1 writes the section 2-3 results, pass 2 the recommended policy's transfers. */
+static int write_batch(tb_h5 *o, const tb_deal_buffers *B, int pass) {
   const int64_t n = B->b.ndeal, np = B->b.nparty, d0 = n ? B->d0 : 0, p0 = np ? B->p0 : 0;
+  if (pass == 2) {
+    TB_CALL(tb_h5_write(o, "/deals/transfer", H5T_NATIVE_DOUBLE, p0, np, B->transfer));
+    return tb_h5_write(o, "/deals/final_value", H5T_NATIVE_DOUBLE, p0, np, B->final_value);
+  }
   TB_CALL(tb_h5_write(o, "/deals/value", H5T_NATIVE_DOUBLE, p0, np, B->value));
   TB_CALL(tb_h5_write(o, "/deals/status", H5T_NATIVE_UINT8, d0, n, B->status));
   TB_CALL(tb_h5_write(o, "/deals/surplus", H5T_NATIVE_DOUBLE, d0, n, B->surplus));
-  TB_CALL(tb_h5_write(o, "/deals/bid", H5T_NATIVE_DOUBLE, d0, n, B->bid));
-  TB_CALL(tb_h5_write(o, "/deals/transfer", H5T_NATIVE_DOUBLE, p0, np, B->transfer));
-  TB_CALL(tb_h5_write(o, "/deals/final_value", H5T_NATIVE_DOUBLE, p0, np, B->final_value));
+  return tb_h5_write(o, "/deals/bid", H5T_NATIVE_DOUBLE, d0, n, B->bid);
+}
+
+/* Pass 1: what funding and the market need of each deal of the batch. */
+static int keep_for_market(tb_h5 *in, const tb_deal_buffers *B, int64_t n, tb_deal_table *T) {
+  const int64_t d0 = n ? B->d0 : 0, at = d0 - T->d0;
+  TB_CALL(tb_h5_read(in, "/deals/period", H5T_NATIVE_INT32, d0, n, 1, T->period + at));
+  TB_CALL(tb_h5_read(in, "/deals/sector", H5T_NATIVE_INT32, d0, n, 1, T->sector + at));
+  TB_CALL(tb_h5_read(in, "/deals/export_region", H5T_NATIVE_INT32, d0, n, 1, T->exp + at));
+  TB_CALL(tb_h5_read(in, "/deals/import_region", H5T_NATIVE_INT32, d0, n, 1, T->imp + at));
+  TB_CALL(tb_h5_read(in, "/deals/cost", H5T_NATIVE_DOUBLE, d0, n, 1, T->k + at));
+  for (int64_t i = 0; i < n; i++) {
+    T->bid[at + i] = B->bid[i];
+    T->m[at + i] = B->trade_value[i];
+    T->S[at + i] = B->surplus[i];
+    T->status[at + i] = B->status[i];
+  }
   return TB_OK;
 }
 
@@ -93,8 +118,26 @@ static void print_summary(const run_stats *S, const tb_input_dims *D, const tb_c
   fflush(stdout);
 }
 
+/* The recommended policy's import charge for the batch: P m_d, NaN where the deal does not trade. */
+static void batch_charges(const tb_market_book *MB, const tb_policy_result *r, const tb_deal_buffers *B,
+                          int64_t n, double *charge) {
+  const int64_t at = n ? B->d0 - MB->deals->d0 : 0;
+  for (int64_t i = 0; i < n; i++) {
+    const double prem = tb_policy_premium(MB, r, at + i);
+    charge[i] = prem != 0.0 && !isnan(prem) ? prem * B->trade_value[i] : prem;
+  }
+}
+
+typedef struct {
+  int pass;                   /* 1: values, status, market data; 2: the recommended policy */
+  tb_deal_table *T;           /* pass 1 fills it */
+  const tb_market_book *MB;   /* pass 2 */
+  const tb_policy_result *rec;
+  double *charge;
+} loop_pass;
+
 static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg,
-                     tb_backend *be, tb_entity_table *E, run_stats *S) {
+                     tb_backend *be, tb_entity_table *E, run_stats *S, loop_pass *L) {
   int rc = TB_OK;
   const int rank = tb_comm_rank(), size = tb_comm_size();
   const int64_t lo = tb_block_lo(D->M, rank, size), hi = tb_block_lo(D->M, rank + 1, size);
@@ -103,35 +146,32 @@ static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_con
   tb_deal_buffers B;
   memset(&B, 0, sizeof B);
   tb_progress prog;
-  tb_progress_start(&prog, "run", rank == 0 ? (cfg->progress == 0 ? 1 : cfg->progress == 1 ? 2 : 0) : 0);
+  tb_progress_start(&prog, L->pass == 1 ? "deals" : "apply policy",
+                    rank == 0 ? (cfg->progress == 0 ? 1 : cfg->progress == 1 ? 2 : 0) : 0);
   TB_GUARD(tb_comm_allreduce_i64(&nb, 1, TB_OP_MAX)); /* lockstep: collective I/O every batch */
   for (int64_t k = 0; k < nb; k++) {
     int64_t d0 = lo + k * bs, n = hi - d0;
     n = n < 0 ? 0 : n > bs ? bs : n;
     TB_GUARD(tb_deals_read(in, D, E, n ? d0 : 0, n, &B, &S->t[ST_READ], &S->t[ST_FETCH]));
+    B.b.charge = NULL;
+    if (L->pass == 2) {
+      batch_charges(L->MB, L->rec, &B, n, L->charge);
+      B.b.charge = L->charge;
+    }
     double t0 = tb_now();
     if (n) TB_GUARD(be->ops->deal_stage(be, &cfg->deal, &B.b));
     double t1 = tb_now();
-    TB_GUARD(write_batch(out, &B));
+    TB_GUARD(write_batch(out, &B, L->pass));
+    if (L->pass == 1) TB_GUARD(keep_for_market(in, &B, n, L->T));
     S->t[ST_COMPUTE] += t1 - t0;
     S->t[ST_WRITE] += tb_now() - t1;
-    tally(S, &B);
+    if (L->pass == 1) tally(S, &B);
     /* batches run in lockstep, so rank 0's fraction is the whole run's */
     tb_progress_update(&prog, (double)(k + 1) / (double)nb * (double)D->M, (double)D->M, "deals");
   }
 done:
   tb_deal_buffers_free(&B);
   return rc;
-}
-
-static int reduce_stats(run_stats *S) {
-  TB_CALL(tb_comm_allreduce_i64(S->status, 3, TB_OP_SUM));
-  double total;
-  TB_CALL(tb_comm_sum_compensated(S->surplus, S->surplus_c, &total));
-  S->surplus = total;
-  S->surplus_c = 0;
-  TB_CALL(tb_comm_allreduce_f64(S->t, ST_N, TB_OP_MAX)); /* the slowest rank sets the pace */
-  return TB_OK;
 }
 
 /* Stage announcements for long runs: always with progress=always, and with progress=auto
@@ -148,6 +188,77 @@ static void announce(int loud, const char *what) {
   fflush(stderr);
 }
 
+/* Sections 4 and 5 between the two deal passes: funding, then every policy's market. */
+typedef struct {
+  tb_deal_table T;
+  tb_funding F;
+  tb_market_book MB;
+  double *trade; /* base exports then base imports, [R*T] each, on every rank */
+  tb_policy_result *res;
+  int nres, best;
+} market_state;
+
+static int read_base_trade(tb_h5 *in, const tb_input_dims *D, market_state *M, int64_t *home) {
+  int rc = TB_OK, has = 0;
+  TB_ALLOC(M->trade, 2 * D->R * D->T);
+  TB_GUARD(tb_h5_read(in, "/trade/base_exports", H5T_NATIVE_DOUBLE, 0, D->R, 1, M->trade));
+  TB_GUARD(tb_h5_read(in, "/trade/base_imports", H5T_NATIVE_DOUBLE, 0, D->R, 1, M->trade + D->R * D->T));
+  TB_GUARD(tb_h5_attr_read_i64(in, "/io", "region", home, &has));
+done:
+  return rc;
+}
+
+static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg, market_state *M,
+                        run_stats *S, int loud) {
+  int rc = TB_OK;
+  int64_t home = 0;
+  double t = tb_now();
+  announce(loud, "funding development opportunities");
+  const tb_funding_params fp = {cfg->margin_of_safety, cfg->theta, cfg->budget, D->S};
+  TB_GUARD(tb_funding_select(&M->T, &fp, &M->F));
+  TB_GUARD(tb_write_funding(out, D, &M->T, &M->F));
+  S->t[ST_FUNDING] = tb_now() - t;
+  t = tb_now();
+  announce(loud, "running the trade policies");
+  TB_GUARD(read_base_trade(in, D, M, &home));
+  TB_GUARD(tb_market_book_build(&M->MB, &M->T, D->R, D->T, home, M->trade, M->trade + D->R * D->T,
+                                cfg->elasticity));
+  TB_ALLOC(M->res, cfg->npolicies);
+  memset(M->res, 0, sizeof(tb_policy_result) * (size_t)cfg->npolicies);
+  for (int p = 0; p < cfg->npolicies; p++) {
+    char prefix[128];
+    M->nres = p + 1;
+    TB_GUARD(tb_policy_run(&M->MB, &cfg->policy[p], &M->res[p]));
+    snprintf(prefix, sizeof prefix, "/policies/%s", cfg->policy[p].name);
+    TB_GUARD(tb_write_policy(out, D, prefix, &M->res[p], M->T.d0, M->T.n));
+  }
+  M->best = tb_recommend(cfg, M->res, M->nres);
+  TB_GUARD(tb_write_policy(out, D, "", &M->res[M->best], M->T.d0, M->T.n));
+  TB_GUARD(tb_write_policy_table(out, cfg, M->res, M->nres, M->best));
+  S->t[ST_MARKET] = tb_now() - t;
+done:
+  return rc;
+}
+
+static void market_free(market_state *M) {
+  for (int p = 0; p < M->nres; p++) tb_policy_result_free(&M->res[p]);
+  free(M->res);
+  free(M->trade);
+  tb_market_book_free(&M->MB);
+  tb_funding_free(&M->F);
+  tb_deal_table_free(&M->T);
+}
+
+static int reduce_stats(run_stats *S) {
+  TB_CALL(tb_comm_allreduce_i64(S->status, 3, TB_OP_SUM));
+  double total;
+  TB_CALL(tb_comm_sum_compensated(S->surplus, S->surplus_c, &total));
+  S->surplus = total;
+  S->surplus_c = 0;
+  TB_CALL(tb_comm_allreduce_f64(S->t, ST_N, TB_OP_MAX)); /* the slowest rank sets the pace */
+  return TB_OK;
+}
+
 int tb_run(const tb_config *cfg) {
   int rc = TB_OK, have_out = 0;
   run_stats S;
@@ -160,6 +271,9 @@ int tb_run(const tb_config *cfg) {
   memset(&E, 0, sizeof E);
   memset(&be, 0, sizeof be);
   char tmp[TB_PATH_MAX + 64], sha[65] = {0};
+  market_state M;
+  memset(&M, 0, sizeof M);
+  double *charge = NULL;
 
   TB_CALL(tb_config_check(cfg));
   TB_CALL(tb_output_check(cfg->input_file, cfg->output_file, cfg->overwrite));
@@ -198,7 +312,20 @@ int tb_run(const tb_config *cfg) {
   TB_GUARD(tb_comm_agree(tb_h5_create(&out, tmp)));
   have_out = 1;
   TB_GUARD(tb_comm_agree(create_outputs(&out, &D)));
-  TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S)));
+  {
+    const int rank = tb_comm_rank(), size = tb_comm_size();
+    const int64_t lo = tb_block_lo(D.M, rank, size), hi = tb_block_lo(D.M, rank + 1, size);
+    TB_GUARD(tb_comm_agree(tb_deal_table_alloc(&M.T, hi - lo, lo)));
+  }
+  loop_pass L1 = {1, &M.T, NULL, NULL, NULL};
+  TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L1)));
+  TB_GUARD(tb_comm_agree(market_stage(&in, &out, &D, cfg, &M, &S, loud)));
+  announce(loud, "applying the recommended policy to every deal");
+  rc = tb_comm_agree((charge = malloc(sizeof(double) * (size_t)(cfg->batch_deals ? cfg->batch_deals : 1))) ? TB_OK
+                     : TB_ERR(TB_ERR_MEMORY, "out of memory for the import charges"));
+  if (rc) goto done;
+  loop_pass L2 = {2, &M.T, &M.MB, &M.res[M.best], charge};
+  TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L2)));
   TB_GUARD(tb_comm_agree(write_root_attrs(&out, cfg, be.ops->name, sha)));
 done:
   if (out.id >= 0) {
@@ -212,11 +339,17 @@ done:
     if (!rc) rc = c;
   }
   tb_entities_free(&E);
+  free(charge);
   const char *backend_name = be.ops ? be.ops->name : "none";
   tb_backend_close(&be);
-  if (rc) return rc;
+  if (rc) {
+    market_free(&M);
+    return rc;
+  }
   S.t[ST_TOTAL] = tb_now() - t_start;
   TB_CALL(reduce_stats(&S));
   if (tb_comm_rank() == 0) print_summary(&S, &D, cfg, backend_name);
+  tb_print_policies(M.res, M.nres, M.best);
+  market_free(&M);
   return TB_OK;
 }

@@ -1,0 +1,22 @@
+/* Writing the section 4-5 results: funding, every policy's regions and outcomes, the
+ * policy table, and the recommended policy's root datasets. Collective. */
+#ifndef TB_POLICY_OUT_H
+#define TB_POLICY_OUT_H
+
+#include "tb_config.h"
+#include "tb_funding.h"
+#include "tb_h5.h"
+#include "tb_input.h"
+#include "tb_policy_sim.h"
+
+int tb_write_funding(tb_h5 *o, const tb_input_dims *D, const tb_deal_table *T, const tb_funding *F);
+/* Under `prefix` ("" for the root, "/policies/NAME" otherwise). */
+int tb_write_policy(tb_h5 *o, const tb_input_dims *D, const char *prefix, const tb_policy_result *r,
+                    int64_t d0, int64_t n);
+/* Y = w_balance Balance + w_surplus Surplus; deterministic WAR (K = 0): Y_p - Y_none. */
+int tb_recommend(const tb_config *cfg, const tb_policy_result *r, int q);
+int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result *r, int q, int best);
+/* One line per policy on stdout (rank 0). */
+void tb_print_policies(const tb_policy_result *r, int q, int best);
+
+#endif
