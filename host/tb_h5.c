@@ -97,7 +97,8 @@ int tb_h5_info_of(tb_h5 *f, const char *name, tb_h5_info *info) {
 }
 
 /* Select rows [row0, row0+nrows) x all trailing dims in file and memory spaces. */
-static int select_rows(hid_t fspace, int64_t row0, int64_t nrows, hid_t *mspace) {
+/* Rows [row0, row0+nrows); of a 2-D dataset only columns [col0, col0+ncols) when ncols >= 0. */
+static int select_rows(hid_t fspace, int64_t row0, int64_t nrows, int64_t col0, int64_t ncols, hid_t *mspace) {
   hsize_t dims[3], start[3] = {0, 0, 0}, count[3];
   int rank = H5Sget_simple_extent_ndims(fspace);
   if (rank < 1 || rank > 3) return -1;
@@ -106,7 +107,8 @@ static int select_rows(hid_t fspace, int64_t row0, int64_t nrows, hid_t *mspace)
   for (int i = 0; i < rank; i++) count[i] = dims[i];
   start[0] = (hsize_t)row0;
   count[0] = (hsize_t)nrows;
-  for (int i = 1; i < rank; i++) nelem *= dims[i];
+  if (ncols >= 0 && rank == 2) start[1] = (hsize_t)col0, count[1] = (hsize_t)ncols;
+  for (int i = 1; i < rank; i++) nelem *= count[i];
   if (nelem == 0) {
     hsize_t one = 1;
     *mspace = H5Screate_simple(1, &one, NULL);
@@ -117,12 +119,12 @@ static int select_rows(hid_t fspace, int64_t row0, int64_t nrows, hid_t *mspace)
   return H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
 }
 
-static int xfer(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
-                int collective, void *buf, int writing) {
+static int xfer(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows, int64_t col0,
+                int64_t ncols, int collective, void *buf, int writing) {
   hid_t d = H5Dopen2(f->id, name, H5P_DEFAULT);
   if (d < 0) return TB_ERR(f->errcode, "%s: %s: cannot open dataset", f->path, name);
   hid_t fs = H5Dget_space(d), ms = -1;
-  herr_t st = fs < 0 ? -1 : select_rows(fs, row0, nrows, &ms);
+  herr_t st = fs < 0 ? -1 : select_rows(fs, row0, nrows, col0, ncols, &ms);
   hid_t dx = collective ? f->dxpl_coll : f->dxpl_ind;
   if (st >= 0)
     st = writing ? H5Dwrite(d, memtype, ms, fs, dx, buf) : H5Dread(d, memtype, ms, fs, dx, buf);
@@ -137,12 +139,23 @@ static int xfer(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t
 
 int tb_h5_read(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
                int collective, void *buf) {
-  return xfer(f, name, memtype, row0, nrows, collective, buf, 0);
+  return xfer(f, name, memtype, row0, nrows, 0, -1, collective, buf, 0);
+}
+
+int tb_h5_read_cols(tb_h5 *f, const char *name, hid_t memtype, int64_t col0, int64_t ncols, void *buf) {
+  tb_h5_info in;
+  TB_CALL(tb_h5_info_of(f, name, &in));
+  return xfer(f, name, memtype, 0, in.dims[0], col0, ncols, 1, buf, 0);
+}
+
+int tb_h5_write_cols(tb_h5 *f, const char *name, hid_t memtype, int64_t nrows, int64_t col0, int64_t ncols,
+                     const void *buf) {
+  return xfer(f, name, memtype, 0, nrows, col0, ncols, 1, (void *)buf, 1);
 }
 
 int tb_h5_write(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
                 const void *buf) {
-  return xfer(f, name, memtype, row0, nrows, 1, (void *)buf, 1);
+  return xfer(f, name, memtype, row0, nrows, 0, -1, 1, (void *)buf, 1);
 }
 
 int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const int64_t *dims) {

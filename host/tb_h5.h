@@ -27,6 +27,10 @@ int tb_h5_info_of(tb_h5 *f, const char *name, tb_h5_info *info);
 /* Rows [row0, row0+nrows) of dataset `name` (all trailing dims). nrows may be 0. */
 int tb_h5_read(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
                int collective, void *buf);
+/* Columns [col0, col0+ncols) of every row of a 2-D dataset (row-major [rows][ncols] in buf). */
+int tb_h5_read_cols(tb_h5 *f, const char *name, hid_t memtype, int64_t col0, int64_t ncols, void *buf);
+int tb_h5_write_cols(tb_h5 *f, const char *name, hid_t memtype, int64_t nrows, int64_t col0, int64_t ncols,
+                     const void *buf);
 int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const int64_t *dims);
 int tb_h5_write(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
                 const void *buf);

@@ -4,6 +4,7 @@
 #include "tb_generate.h"
 #include "tb_h5.h"
 #include "tb_input.h"
+#include "tb_match.h"
 #include "tb_run.h"
 #include "tb_version.h"
 #include "../mpi/tb_comm.h"
@@ -22,6 +23,8 @@ static const char *USAGE =
     "           [--sectors S] [--seed X] [--batch B] [--overwrite]\n"
     "      write a seeded synthetic input (the same file at any rank count)\n"
     "  validate FILE   check every rule of MODEL.md section 1\n"
+    "  match INPUT -o OUT [--overwrite]\n"
+    "      the certificate exchange: continuous double auction of /market/orders per region\n"
     "  version         print the version\n"
     "options for every command: -v (traceback on errors)\n"
     "exit codes: 0 ok, 1 internal, 2 usage/config, 3 invalid input, 4 output, 5 GPU, 6 MPI,\n"
@@ -80,6 +83,20 @@ static int cmd_generate(int argc, char **argv) {
   return tb_generate(&g, out);
 }
 
+static int cmd_match(int argc, char **argv) {
+  const char *in = NULL, *out = NULL;
+  int overwrite = 0;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+    else if (!strcmp(argv[i], "--overwrite")) overwrite = 1;
+    else if (!strcmp(argv[i], "-v")) continue;
+    else if (argv[i][0] == '-' || in) return TB_ERR(TB_ERR_USAGE, "match: unexpected argument '%s'", argv[i]);
+    else in = argv[i];
+  }
+  if (!in || !out) return TB_ERR(TB_ERR_USAGE, "match: usage: tradebal match INPUT -o OUT [--overwrite]");
+  return tb_match(in, out, overwrite);
+}
+
 static int cmd_validate(int argc, char **argv) {
   const char *file = NULL;
   for (int i = 0; i < argc; i++)
@@ -115,6 +132,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) rc = cmd_run(argc - 2, argv + 2);
   else if (!strcmp(cmd, "generate")) rc = cmd_generate(argc - 2, argv + 2);
   else if (!strcmp(cmd, "validate")) rc = cmd_validate(argc - 2, argv + 2);
+  else if (!strcmp(cmd, "match")) rc = cmd_match(argc - 2, argv + 2);
   else if (!strcmp(cmd, "version")) {
     if (tb_comm_rank() == 0) printf("tradebal %s (output format %d)\n", TB_VERSION, TB_FORMAT_VERSION);
     rc = TB_OK;
