@@ -31,13 +31,13 @@ static const tb_key KEYS[] = {
     {"output", "overwrite", K_BOOL, OFF(overwrite), NULL, 0, 1, "false"},
     {"model", "value_rule", K_ENUM, OFF(deal.value_rule), "expected|min_adjusted", 0, 0, "expected"},
     {"model", "other_factor", K_DOUBLE, OFF(deal.other_factor), NULL, -1e300, 1e300, "0.5"},
+    {"model", "margin_of_safety", K_DOUBLE, OFF(margin_of_safety), NULL, 0, 0.999999, "0.3"},
     {"split", "rule", K_ENUM, OFF(deal.split_rule), "nash|egalitarian|none", 0, 0, "nash"},
     {"split", "scope", K_ENUM, OFF(deal.split_scope), "repair|all", 0, 0, "repair"},
     {"run", "batch_deals", K_INT, OFF(batch_deals), NULL, 1, 1e12, "1048576"},
     {"run", "progress", K_ENUM, OFF(progress), "auto|always|never", 0, 0, "auto"},
     {"backend", "kind", K_ENUM, OFF(backend_kind), "cpu|cuda|auto", 0, 0, "cpu"},
     {"backend", "threads", K_INT, OFF(threads), NULL, 0, 4096, "0"},
-    {"model", "margin_of_safety", K_DOUBLE, OFF(margin_of_safety), NULL, 0, 0.999999, "0.3"},
     {"funding", "budget", K_DOUBLE, OFF(budget), NULL, 0, INFINITY, "inf"},
     {"funding", "theta", K_DOUBLE, OFF(theta), NULL, -1e300, 1e300, "1.2"},
     {"market", "elasticity", K_DOUBLE, OFF(elasticity), NULL, 0, 1e300, "1.5"},
@@ -212,6 +212,14 @@ static int policy_set(tb_config *c, const char *name, const char *key, const cha
   return TB_OK;
 }
 
+/* Shortest of %.15g..%.17g that reads back to the same double (0.3, not 0.29999999999999999). */
+static void fmt_double(char *out, size_t size, double x) {
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf(out, size, "%.*g", prec, x);
+    if (strtod(out, NULL) == x) return;
+  }
+}
+
 static void policy_dump(const tb_policy *p, char *val, size_t size) {
   char regions[4096] = "";
   size_t used = 0;
@@ -220,8 +228,12 @@ static void policy_dump(const tb_policy *p, char *val, size_t size) {
     used += (size_t)snprintf(regions + used, sizeof regions - used, "%s%d", i ? ", " : "", (int)p->regions[i]);
   char kind[32];
   enum_name(POLICY_KINDS, p->kind, kind, sizeof kind);
-  snprintf(val, size, "\n[policy.%s]\nkind = %s\nregions = %s\nrate = %.17g\nratio = %.17g\nexpiry = %lld\nfloor = %.17g\n",
-           p->name, kind, regions, p->rate, p->ratio, (long long)p->expiry, p->floor_price);
+  char rate[32], ratio[32], fl[32];
+  fmt_double(rate, sizeof rate, p->rate);
+  fmt_double(ratio, sizeof ratio, p->ratio);
+  fmt_double(fl, sizeof fl, p->floor_price);
+  snprintf(val, size, "\n[policy.%s]\nkind = %s\nregions = %s\nrate = %s\nratio = %s\nexpiry = %lld\nfloor = %s\n",
+           p->name, kind, regions, rate, ratio, (long long)p->expiry, fl);
 }
 
 void tb_config_defaults(tb_config *c) {
@@ -317,7 +329,7 @@ int tb_config_dump(const tb_config *c, char *buf, size_t size) {
       snprintf(val, sizeof val, "%lld", k->offset == OFF(threads) ? (long long)*(const int *)field
                                                                   : (long long)*(const int64_t *)field);
       break;
-    default: snprintf(val, sizeof val, "%.17g", *(const double *)field); break;
+    default: fmt_double(val, sizeof val, *(const double *)field); break;
     }
     if (strcmp(last, k->section))
       used += (size_t)snprintf(buf + used, size - used, "%s[%s]\n", i ? "\n" : "", k->section);

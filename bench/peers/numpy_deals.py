@@ -144,6 +144,13 @@ def main():
             if out is None:
                 continue
             p0, p1 = int(X["pp"][0]), int(X["pp"][-1])
+            if "/deals/outcome" in out:
+                # transfers and final values are those of the run's policy (section 5): a deal that
+                # does not trade keeps V and no transfer. Runs checked here use only `none`, which
+                # charges no premium, so traded deals keep the section 3 split.
+                idle = np.repeat(out["/deals/outcome"][d0:d1] != 0, np.diff(X["pp"]))
+                r["transfer"] = np.where(idle, 0.0, r["transfer"])
+                r["final_value"] = np.where(idle, r["value"], r["final_value"])
             for name, lo, hi in (("value", p0, p1), ("transfer", p0, p1), ("final_value", p0, p1),
                                  ("surplus", d0, d1), ("bid", d0, d1), ("status", d0, d1)):
                 got, want = out["/deals/" + name][lo:hi], r[name]
