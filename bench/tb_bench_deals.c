@@ -52,15 +52,8 @@ static double run_peer(const char *py, const char *peer, const char *input) {
 static void provenance(const char *input, const tb_input_dims *D) {
   struct utsname u;
   uname(&u);
-  char model[256] = "unknown", line[512];
-  FILE *fp = fopen("/proc/cpuinfo", "r");
-  while (fp && fgets(line, sizeof line, fp))
-    if (!strncmp(line, "model name", 10)) {
-      snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
-      model[strcspn(model, "\n")] = 0;
-      break;
-    }
-  if (fp) fclose(fp);
+  char model[256];
+  tb_cpu_model(model, sizeof model);
   time_t now = time(NULL);
   char date[64];
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));

@@ -51,15 +51,8 @@ int main(int argc, char **argv) {
 
   struct utsname u;
   uname(&u);
-  char model[256] = "unknown", line[512], date[64];
-  FILE *fp = fopen("/proc/cpuinfo", "r");
-  while (fp && fgets(line, sizeof line, fp))
-    if (!strncmp(line, "model name", 10)) {
-      snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
-      model[strcspn(model, "\n")] = 0;
-      break;
-    }
-  if (fp) fclose(fp);
+  char model[256], date[64];
+  tb_cpu_model(model, sizeof model);
   time_t now = time(NULL);
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
   printf("# tradebal %s certificate-exchange (CDA) benchmark, %s\n", TB_VERSION, date);

@@ -5,6 +5,7 @@
 
 #include "tb_block.h"
 #include "tb_error.h"
+#include "tb_util.h"
 #include "../mpi/tb_comm.h"
 
 #include <math.h>
@@ -41,12 +42,6 @@ static int64_t lower_bound(const item *v, int64_t n, u128 x) { /* first index wi
     else hi = mid;
   }
   return lo;
-}
-
-static void dd_add(double *hi, double *lo, double x) {
-  double s = *hi + x, v = s - *hi;
-  *lo += (*hi - (s - v)) + (x - v);
-  *hi = s;
 }
 
 /* Largest x with global cost(key < x) <= B (all items when the total fits). */
@@ -136,10 +131,10 @@ static int sector_index(const tb_deal_table *T, int64_t ns, tb_funding *F) {
   for (int64_t i = 0; i < T->n; i++) {
     if (!(T->k[i] > 0.0)) continue;
     const int64_t s = T->sector[i];
-    dd_add(&acc[2 * s], &acc[2 * s + 1], T->S[i]);
-    dd_add(&acc[2 * (ns + s)], &acc[2 * (ns + s) + 1], T->k[i]);
-    dd_add(&acc[4 * ns], &acc[4 * ns + 1], T->S[i]);
-    dd_add(&acc[4 * ns + 2], &acc[4 * ns + 3], T->k[i]);
+    tb_dd_add(&acc[2 * s], T->S[i]);
+    tb_dd_add(&acc[2 * (ns + s)], T->k[i]);
+    tb_dd_add(&acc[4 * ns], T->S[i]);
+    tb_dd_add(&acc[4 * ns + 2], T->k[i]);
   }
   TB_GUARD(tb_comm_sum_dd(acc, (int)(2 * ns + 2)));
   const double all = (acc[4 * ns] + acc[4 * ns + 1]) / (acc[4 * ns + 2] + acc[4 * ns + 3]);
@@ -171,7 +166,7 @@ int tb_funding_select(tb_deal_table *T, const tb_funding_params *P, tb_funding *
   prefix[0] = prefix[1] = 0.0;
   for (int64_t i = 0; i < n; i++) {
     prefix[2 * i + 2] = prefix[2 * i], prefix[2 * i + 3] = prefix[2 * i + 1];
-    dd_add(&prefix[2 * i + 2], &prefix[2 * i + 3], v[i].cost);
+    tb_dd_add(&prefix[2 * i + 2], v[i].cost);
   }
   u128 cut;
   TB_GUARD(budget_cut(v, n, prefix, P->budget, &cut));

@@ -377,16 +377,7 @@ int tb_match(const char *input, const char *output, int overwrite) {
   TB_GUARD(tb_comm_agree(write_regions(&out, &M, &X)));
   TB_GUARD(tb_comm_agree(write_attrs(&out)));
 done:
-  if (out.id >= 0) {
-    int c = tb_h5_close(&out);
-    if (!rc) rc = c;
-  }
-  if (in.id >= 0) tb_h5_close(&in);
-  rc = tb_comm_agree(rc);
-  if (have_out) {
-    int c = tb_output_commit(tmp, output, rc);
-    if (!rc) rc = c;
-  }
+  rc = tb_output_finish(&out, &in, tmp, output, have_out, rc);
   if (!rc) print_summary(&M, &X, tb_now() - t0);
   free(orders);
   match_free(&M, &X);

@@ -52,3 +52,17 @@ int tb_output_commit(const char *tmp, const char *final_path, int rc) {
   if (rc) return rc;
   return tb_comm_agree(b ? b : local);
 }
+
+int tb_output_finish(tb_h5 *out, tb_h5 *in, const char *tmp, const char *final_path, int have_out, int rc) {
+  if (out->id >= 0) {
+    int c = tb_h5_close(out);
+    if (!rc) rc = c;
+  }
+  if (in->id >= 0) tb_h5_close(in);
+  rc = tb_comm_agree(rc);
+  if (have_out) {
+    int c = tb_output_commit(tmp, final_path, rc);
+    if (!rc) rc = c;
+  }
+  return rc;
+}

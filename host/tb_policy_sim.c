@@ -2,6 +2,7 @@
 
 #include "tb_error.h"
 #include "tb_market.h"
+#include "tb_util.h"
 #include "../mpi/tb_comm.h"
 
 #include <math.h>
@@ -21,12 +22,6 @@ static int by_bid_desc(const void *a, const void *b) {
   const bid_item *x = a, *y = b;
   if (x->bid != y->bid) return x->bid > y->bid ? -1 : 1;
   return x->i < y->i ? -1 : x->i > y->i;
-}
-
-static void dd_add(double *p, double x) {
-  double s = p[0] + x, v = s - p[0];
-  p[1] += (p[0] - (s - v)) + (x - v);
-  p[0] = s;
 }
 
 static int eligible(const tb_deal_table *D, int64_t i) { return D->status[i] != 2 && D->funded[i]; }
@@ -62,7 +57,7 @@ int tb_market_book_build(tb_market_book *B, const tb_deal_table *D, int64_t R, i
     for (int64_t j = 0; j < n; j++) {
       B->order[a + j] = tmp[a + j].i;
       p[2 * j + 2] = p[2 * j], p[2 * j + 3] = p[2 * j + 1];
-      dd_add(p + 2 * j + 2, D->m[tmp[a + j].i]);
+      tb_dd_add(p + 2 * j + 2, D->m[tmp[a + j].i]);
     }
   }
 done:
@@ -190,10 +185,10 @@ static int period_deals(const tb_market_book *B, tb_policy_result *r, sim_state 
       r->outcome[i] = TB_OUT_TRADED;
       S->count[0]++;
       if (g >= 0) {
-        dd_add(S->sums + 2 * D->exp[i], D->m[i]);
-        dd_add(S->sums + 2 * (R + g), D->m[i]);
+        tb_dd_add(S->sums + 2 * D->exp[i], D->m[i]);
+        tb_dd_add(S->sums + 2 * (R + g), D->m[i]);
       }
-      dd_add(S->sums + 4 * R, D->S[i] - (prem != 0.0 ? prem * D->m[i] : 0.0));
+      tb_dd_add(S->sums + 4 * R, D->S[i] - (prem != 0.0 ? prem * D->m[i] : 0.0));
     }
   return tb_comm_sum_dd(S->sums, (int)(2 * R + 1));
 }
@@ -207,7 +202,7 @@ static int period_close(const tb_market_book *B, const tb_policy *p, tb_policy_r
     r->exports[at] = B->base_exports[at] + ex;
     r->imports[at] = r->base_served[at] + im;
     r->balance[at] = r->exports[at] - r->imports[at];
-    if (r->covered[g] && p->kind == TB_POLICY_TARIFF) dd_add(S->revenue, p->rate * r->imports[at]);
+    if (r->covered[g] && p->kind == TB_POLICY_TARIFF) tb_dd_add(S->revenue, p->rate * r->imports[at]);
     if (!(r->covered[g] && p->kind == TB_POLICY_CERTIFICATES)) continue;
     tb_ledger *L = &S->ledger[g];
     const double avail = tb_ledger_available(L, t);
@@ -219,7 +214,7 @@ static int period_close(const tb_market_book *B, const tb_policy *p, tb_policy_r
     r->used[at] = L->used_t;
     r->expired[at] = L->expired_t;
   }
-  dd_add(S->surplus, S->sums[4 * R] + S->sums[4 * R + 1]);
+  tb_dd_add(S->surplus, S->sums[4 * R] + S->sums[4 * R + 1]);
   return TB_OK;
 }
 
@@ -256,13 +251,13 @@ static int summarize(const tb_market_book *B, tb_policy_result *r, sim_state *S)
   r->tariff_revenue = S->revenue[0] + S->revenue[1];
   double hb[2] = {0, 0}, psum[2] = {0, 0};
   int64_t nfinite = 0;
-  for (int64_t t = 0; t < B->T; t++) dd_add(hb, r->balance[B->home * B->T + t]);
+  for (int64_t t = 0; t < B->T; t++) tb_dd_add(hb, r->balance[B->home * B->T + t]);
   r->home_balance = hb[0] + hb[1];
   for (int i = 0; i < S->ncert; i++)
     for (int64_t t = 0; t < B->T; t++) {
       const double P = r->price[S->cert_region[i] * B->T + t];
       if (isinf(P)) r->cert_markets_closed++;
-      else dd_add(psum, P), nfinite++;
+      else tb_dd_add(psum, P), nfinite++;
     }
   r->mean_cert_price = nfinite ? (psum[0] + psum[1]) / (double)nfinite : NAN;
   return TB_OK;

@@ -342,16 +342,7 @@ int tb_run(const tb_config *cfg) {
   TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L2)));
   TB_GUARD(tb_comm_agree(write_root_attrs(&out, cfg, be.ops->name, sha)));
 done:
-  if (out.id >= 0) {
-    int c = tb_h5_close(&out);
-    if (!rc) rc = c;
-  }
-  if (in.id >= 0) tb_h5_close(&in);
-  rc = tb_comm_agree(rc);
-  if (have_out) {
-    int c = tb_output_commit(tmp, cfg->output_file, rc);
-    if (!rc) rc = c;
-  }
+  rc = tb_output_finish(&out, &in, tmp, cfg->output_file, have_out, rc);
   tb_entities_free(&E);
   free(charge);
   const char *backend_name = be.ops ? be.ops->name : "none";

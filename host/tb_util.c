@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 double tb_now(void) {
@@ -55,4 +56,17 @@ void tb_progress_update(tb_progress *p, double done, double total, const char *u
           tb_human(total, b, sizeof b), unit, total > 0 ? 100.0 * done / total : 100.0,
           tb_human(rate, r, sizeof r), unit, finished ? "done in" : "about", finished ? el : left);
   fflush(stderr);
+}
+
+void tb_cpu_model(char *out, size_t size) {
+  char line[512];
+  snprintf(out, size, "unknown");
+  FILE *fp = fopen("/proc/cpuinfo", "r");
+  while (fp && fgets(line, sizeof line, fp))
+    if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+      snprintf(out, size, "%s", strchr(line, ':') + 2);
+      out[strcspn(out, "\n")] = 0;
+      break;
+    }
+  if (fp) fclose(fp);
 }

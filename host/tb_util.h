@@ -33,6 +33,17 @@ static inline void tb_kahan_add(double *sum, double *comp, double x) {
   *sum = t;
 }
 
+/* Double-double accumulation (TwoSum): pair[0] + pair[1] carries the sum to ~1e-32
+ * relative; the pair format of tb_comm_sum_dd. */
+static inline void tb_dd_add(double *pair, double x) {
+  double s = pair[0] + x, v = s - pair[0];
+  pair[1] += (pair[0] - (s - v)) + (x - v);
+  pair[0] = s;
+}
+
+/* CPU model name from /proc/cpuinfo ("unknown" if absent), for benchmark provenance. */
+void tb_cpu_model(char *out, size_t size);
+
 /* Rate-limited progress on stderr with an estimate of the time left. */
 typedef struct {
   const char *what;
