@@ -41,6 +41,9 @@ static const tb_key KEYS[] = {
     {"funding", "budget", K_DOUBLE, OFF(budget), NULL, 0, INFINITY, "inf"},
     {"funding", "theta", K_DOUBLE, OFF(theta), NULL, -1e300, 1e300, "1.2"},
     {"market", "elasticity", K_DOUBLE, OFF(elasticity), NULL, 0, 1e300, "1.5"},
+    {"io", "substitution", K_DOUBLE, OFF(substitution), NULL, 0, 1e300, "1"},
+    {"assessment", "w_gdp", K_DOUBLE, OFF(w_gdp), NULL, -1e300, 1e300, "1"},
+    {"assessment", "w_jobs", K_DOUBLE, OFF(w_jobs), NULL, -1e300, 1e300, "0"},
     {"assessment", "w_balance", K_DOUBLE, OFF(w_balance), NULL, -1e300, 1e300, "1"},
     {"assessment", "w_surplus", K_DOUBLE, OFF(w_surplus), NULL, -1e300, 1e300, "1"},
 };

@@ -41,7 +41,8 @@ typedef struct {
   double margin_of_safety;         /* sections 4 and 8 */
   double budget, theta;            /* section 4 */
   double elasticity;               /* section 5: epsilon of base import demand */
-  double w_balance, w_surplus;     /* section 8 level weights (GDP and jobs arrive with section 7) */
+  double substitution;             /* section 7: phi, share of imports domestic output would replace */
+  double w_gdp, w_jobs, w_balance, w_surplus; /* section 8 level weights */
   int npolicies;                   /* policy[0] is always the baseline `none` */
   tb_policy policy[TB_MAX_POLICIES];
 } tb_config;

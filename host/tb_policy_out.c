@@ -56,7 +56,7 @@ done:
 }
 
 static double level(const tb_config *cfg, const tb_policy_result *r) {
-  return cfg->w_balance * r->home_balance + cfg->w_surplus * r->surplus;
+  return cfg->w_gdp * r->gdp + cfg->w_jobs * r->jobs + cfg->w_balance * r->home_balance + cfg->w_surplus * r->surplus;
 }
 
 int tb_recommend(const tb_config *cfg, const tb_policy_result *r, int q) {
@@ -67,8 +67,8 @@ int tb_recommend(const tb_config *cfg, const tb_policy_result *r, int q) {
   return best;
 }
 
-enum { NCOL = 10 };
-static const char *const COLUMNS[NCOL] = {"Balance", "Surplus", "traded", "blocked", "unfunded", "not_win_win",
+enum { NCOL = 12 };
+static const char *const COLUMNS[NCOL] = {"GDP", "Jobs", "Balance", "Surplus", "traded", "blocked", "unfunded", "not_win_win",
                                           "tariff_revenue", "mean_cert_price", "WAR", "WAR_B"};
 
 int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result *r, int q, int best) {
@@ -82,7 +82,7 @@ int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result
   const double base = level(cfg, &r[0]);
   for (int p = 0; p < q; p++) {
     const double war = level(cfg, &r[p]) - base; /* K = 0: sigma_rep = 1 */
-    const double row[NCOL] = {r[p].home_balance, r[p].surplus, (double)r[p].traded,
+    const double row[NCOL] = {r[p].gdp, r[p].jobs, r[p].home_balance, r[p].surplus, (double)r[p].traded,
                               (double)(r[p].cert_blocked + r[p].tariff_blocked), (double)r[p].unfunded,
                               (double)r[p].not_win_win, r[p].tariff_revenue, r[p].mean_cert_price, war,
                               (1.0 - cfg->margin_of_safety) * war};
@@ -114,10 +114,10 @@ void tb_print_policies(const tb_policy_result *r, int q, int best) {
         snprintf(price + strlen(price), sizeof price - strlen(price), " (%lld closed)",
                  (long long)r[p].cert_markets_closed);
     }
-    printf("  policy %-14s %-12s traded %lld, blocked %lld, avg certificate price %s, home balance change %+.6g%s\n",
-           r[p].name, KIND[r[p].kind], (long long)r[p].traded,
+    printf("  policy %-14s %-12s traded %lld, blocked %lld, avg certificate price %s, home balance change %+.6g, "
+           "GDP change %+.6g%s\n", r[p].name, KIND[r[p].kind], (long long)r[p].traded,
            (long long)(r[p].cert_blocked + r[p].tariff_blocked), price, r[p].home_balance - r[0].home_balance,
-           p == best ? "  <- recommended" : "");
+           r[p].gdp - r[0].gdp, p == best ? "  <- recommended" : "");
   }
   fflush(stdout);
 }

@@ -26,11 +26,11 @@ static int by_bid_desc(const void *a, const void *b) {
 
 static int eligible(const tb_deal_table *D, int64_t i) { return D->status[i] != 2 && D->funded[i]; }
 
-int tb_market_book_build(tb_market_book *B, const tb_deal_table *D, int64_t R, int64_t T, int64_t home,
+int tb_market_book_build(tb_market_book *B, const tb_deal_table *D, int64_t R, int64_t T, int64_t S, int64_t home,
                          const double *bex, const double *bim, double epsilon) {
   int rc = TB_OK;
   memset(B, 0, sizeof *B);
-  B->R = R, B->T = T, B->home = home, B->base_exports = bex, B->base_imports = bim;
+  B->R = R, B->T = T, B->S = S, B->home = home, B->base_exports = bex, B->base_imports = bim;
   B->epsilon = epsilon, B->deals = D;
   const int64_t nk = T * (R + 1);
   bid_item *tmp = NULL;
@@ -106,6 +106,7 @@ typedef struct {
   int ncert;
   tb_auction *A;
   double *Pstar, *pairs, *sums; /* sums: dd pairs of exports[R], imports[R], surplus */
+  double *sector;               /* dd pairs: home exports [S], then home imports [S], all periods */
   double surplus[2], revenue[2];
   int64_t count[5];
 } sim_state;
@@ -136,6 +137,8 @@ static int alloc_result(const tb_market_book *B, const tb_policy *p, tb_policy_r
   }
   TB_ALLOC(r->outcome, B->deals->n ? B->deals->n : 1);
   TB_ALLOC(r->covered, B->R);
+  TB_ALLOC(r->home_exports, B->S);
+  TB_ALLOC(r->home_imports, B->S);
   rc = resolve_regions(B, p, r->covered);
 done:
   return rc;
@@ -187,6 +190,8 @@ static int period_deals(const tb_market_book *B, tb_policy_result *r, sim_state 
       if (g >= 0) {
         tb_dd_add(S->sums + 2 * D->exp[i], D->m[i]);
         tb_dd_add(S->sums + 2 * (R + g), D->m[i]);
+        if (D->exp[i] == B->home) tb_dd_add(S->sector + 2 * D->sector[i], D->m[i]);
+        if (g == B->home) tb_dd_add(S->sector + 2 * (B->S + D->sector[i]), D->m[i]);
       }
       tb_dd_add(S->sums + 4 * R, D->S[i] - (prem != 0.0 ? prem * D->m[i] : 0.0));
     }
@@ -229,6 +234,8 @@ static int sim_init(const tb_market_book *B, const tb_policy *p, const tb_policy
   TB_ALLOC(S->Pstar, R);
   TB_ALLOC(S->pairs, 2 * R);
   TB_ALLOC(S->sums, 4 * R + 2);
+  TB_ALLOC(S->sector, 4 * B->S);
+  memset(S->sector, 0, sizeof(double) * (size_t)(4 * B->S));
   for (int64_t g = 0; g < R && p->kind == TB_POLICY_CERTIFICATES; g++) {
     if (!r->covered[g]) continue;
     S->cert_region[S->ncert++] = g;
@@ -240,7 +247,7 @@ done:
 
 static void sim_free(const tb_market_book *B, sim_state *S) {
   for (int64_t g = 0; S->ledger && g < B->R; g++) tb_ledger_free(&S->ledger[g]);
-  free(S->ledger), free(S->cert_region), free(S->A), free(S->Pstar), free(S->pairs), free(S->sums);
+  free(S->ledger), free(S->cert_region), free(S->A), free(S->Pstar), free(S->pairs), free(S->sums), free(S->sector);
 }
 
 static int summarize(const tb_market_book *B, tb_policy_result *r, sim_state *S) {
@@ -253,6 +260,14 @@ static int summarize(const tb_market_book *B, tb_policy_result *r, sim_state *S)
   int64_t nfinite = 0;
   for (int64_t t = 0; t < B->T; t++) tb_dd_add(hb, r->balance[B->home * B->T + t]);
   r->home_balance = hb[0] + hb[1];
+  double bs[2] = {0, 0};
+  for (int64_t t = 0; t < B->T; t++) tb_dd_add(bs, r->base_served[B->home * B->T + t]);
+  r->home_base_served = bs[0] + bs[1];
+  TB_CALL(tb_comm_sum_dd(S->sector, (int)(2 * B->S)));
+  for (int64_t k = 0; k < B->S; k++) {
+    r->home_exports[k] = S->sector[2 * k] + S->sector[2 * k + 1];
+    r->home_imports[k] = S->sector[2 * (B->S + k)] + S->sector[2 * (B->S + k) + 1];
+  }
   for (int i = 0; i < S->ncert; i++)
     for (int64_t t = 0; t < B->T; t++) {
       const double P = r->price[S->cert_region[i] * B->T + t];
@@ -288,6 +303,7 @@ done:
 void tb_policy_result_free(tb_policy_result *r) {
   free(r->exports), free(r->imports), free(r->balance), free(r->price), free(r->issued), free(r->used);
   free(r->expired), free(r->base_served), free(r->outcome), free(r->covered);
+  free(r->home_exports), free(r->home_imports);
   memset(r, 0, sizeof *r);
 }
 

@@ -9,7 +9,7 @@
 /* Shared by every policy of a run: the eligible deals ordered by (period, import region,
  * bid descending) with running double-double sums of m_d, and the base trade. */
 typedef struct {
-  int64_t R, T, home;
+  int64_t R, T, home, S; /* S: IO sectors */
   const double *base_exports, *base_imports; /* [R*T] */
   double epsilon;
   const tb_deal_table *deals;
@@ -29,11 +29,14 @@ typedef struct {
   double surplus;        /* sum over traded deals of S_d - P m_d (money) */
   double tariff_revenue;
   double home_balance;   /* sum over periods of the home region's balance */
+  double *home_exports, *home_imports; /* [S] traded deal exports and imports of home, by sector, all periods */
+  double home_base_served;             /* base imports served to home, all periods */
+  double gdp, jobs;                    /* section 7, filled by tb_io_impacts */
   double mean_cert_price; /* over the policy's certificate markets with a finite price; NaN if none */
   int64_t cert_markets_closed; /* markets where P* = +inf */
 } tb_policy_result;
 
-int tb_market_book_build(tb_market_book *B, const tb_deal_table *deals, int64_t R, int64_t T, int64_t home,
+int tb_market_book_build(tb_market_book *B, const tb_deal_table *deals, int64_t R, int64_t T, int64_t S, int64_t home,
                          const double *base_exports, const double *base_imports, double epsilon);
 void tb_market_book_free(tb_market_book *B);
 

@@ -6,6 +6,7 @@
 #include "tb_block.h"
 #include "tb_deals_io.h"
 #include "tb_funding.h"
+#include "tb_io_impact.h"
 #include "tb_policy_out.h"
 #include "tb_policy_sim.h"
 #include "tb_error.h"
@@ -234,7 +235,7 @@ static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_
   t = tb_now();
   announce(loud, "running the trade policies");
   TB_GUARD(read_base_trade(in, D, M, &home));
-  TB_GUARD(tb_market_book_build(&M->MB, &M->T, D->R, D->T, home, M->trade, M->trade + D->R * D->T,
+  TB_GUARD(tb_market_book_build(&M->MB, &M->T, D->R, D->T, D->S, home, M->trade, M->trade + D->R * D->T,
                                 cfg->elasticity));
   TB_ALLOC(M->res, cfg->npolicies);
   memset(M->res, 0, sizeof(tb_policy_result) * (size_t)cfg->npolicies);
@@ -245,6 +246,8 @@ static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_
     snprintf(prefix, sizeof prefix, "/policies/%s", cfg->policy[p].name);
     TB_GUARD(tb_write_policy(out, D, prefix, &M->res[p], M->T.d0, M->T.n));
   }
+  announce(loud, "input-output impacts");
+  TB_GUARD(tb_io_impacts(in, out, D, cfg->substitution, M->res, M->nres));
   M->best = tb_recommend(cfg, M->res, M->nres);
   TB_GUARD(tb_write_policy(out, D, "", &M->res[M->best], M->T.d0, M->T.n));
   TB_GUARD(tb_write_policy_table(out, cfg, M->res, M->nres, M->best));

@@ -93,6 +93,8 @@ def market_ref(f, o, funded, kind, covered, rate=0.0, ratio=0.0, expiry=1, floor
     per, imp, exp_ = f["/deals/period"][:], f["/deals/import_region"][:], f["/deals/export_region"][:]
     bex, bim = f["/trade/base_exports"][:], f["/trade/base_imports"][:]
     R, T = bex.shape
+    home, sec, nS = int(f["/io"].attrs["region"]), f["/deals/sector"][:], f["/io/A"].shape[0]
+    hex_, him = np.zeros(nS), np.zeros(nS)
     out = np.where(st == 2, 1, np.where(funded == 0, 2, 0)).astype(np.uint8)
     prem = np.zeros(len(st))
     ex, im, price = np.zeros((R, T)), np.zeros((R, T)), np.zeros((R, T))
@@ -122,6 +124,8 @@ def market_ref(f, o, funded, kind, covered, rate=0.0, ratio=0.0, expiry=1, floor
             if g >= 0:
                 ex[exp_[d], t] += mval[d]
                 im[g, t] += mval[d]
+                hex_[sec[d]] += mval[d] if exp_[d] == home else 0.0
+                him[sec[d]] += mval[d] if g == home else 0.0
         for r in range(R):
             if kind == "certificates" and covered[r]:
                 price[r, t] = P[r]
@@ -139,8 +143,14 @@ def market_ref(f, o, funded, kind, covered, rate=0.0, ratio=0.0, expiry=1, floor
                 amount = ratio * (bex[r, t] + ex[r, t])
                 tranches[r].append([t + expiry, amount])
                 issued[r, t] += amount
-    exports, imports = bex + ex, served_all(f, kind, covered, rate, price, eps) + im
-    return dict(outcome=out, premium=prem, exports=exports, imports=imports, cert_price=price,
+    served = served_all(f, kind, covered, rate, price, eps)
+    exports, imports = bex + ex, served + im
+    # section 7: f = home exports - (home imports + import share x base imports served), x = (I - A)^-1 f
+    A = f["/io/A"][:]
+    fd = hex_ - (him + f["/io/import_share"][:] * served[home].sum())
+    x = np.linalg.solve(np.eye(nS) - A, fd)
+    gdp, jobs = f["/io/value_added"][:] @ x, f["/io/employment"][:] @ x
+    return dict(gdp=gdp, jobs=jobs,outcome=out, premium=prem, exports=exports, imports=imports, cert_price=price,
                 cert_issued=issued, cert_used=used, cert_expired=expired)
 
 
@@ -188,6 +198,13 @@ with h5py.File(IN, "r") as f, h5py.File(OUT, "r") as o:
         for key in ("exports", "imports", "cert_price", "cert_issued", "cert_used", "cert_expired"):
             check(rel(g["regions/" + key][:], ref[key]) <= 1e-12, f"{name}: regions/{key} off by {rel(g['regions/' + key][:], ref[key]):.3g}")
         check(rel(g["regions/balance"][:], ref["exports"] - ref["imports"]) <= 1e-12, f"{name}: balance")
+        row = names.index(name)
+        met = o["/policies/metrics"][row]
+        cols = [c.decode() if isinstance(c, bytes) else str(c) for c in o["/policies/metrics"].attrs["columns"]]
+        check(rel(met[cols.index("GDP")], ref["gdp"]) <= 1e-9 and rel(met[cols.index("Jobs")], ref["jobs"]) <= 1e-9,
+              f"{name}: GDP {met[cols.index('GDP')]} vs {ref['gdp']}, jobs {met[cols.index('Jobs')]} vs {ref['jobs']}")
+    A = f["/io/A"][:]
+    check(rel(o["/io/multipliers"][:], np.linalg.inv(np.eye(A.shape[0]) - A).sum(axis=0)) <= 1e-12, "/io/multipliers")
     cp = refs["certs"]["cert_price"]
     check((cp[[0, 2, 3]] > 0.02).any() and (cp[[0, 2, 3]] == 0.02).any(), f"scarce and plentiful periods both occur:\n{cp}")
     check(refs["rich"]["cert_expired"].sum() > 0 and refs["certs"]["cert_used"].sum() > 0,
@@ -234,5 +251,5 @@ with h5py.File(A, "r") as a, h5py.File(B, "r") as b:
         check(rel(a[f"/policies/certs/regions/{key}"][:], b[f"/policies/tariff/regions/{key}"][:]) <= 1e-12,
               f"tariff = P*: {key}")
     ma, mb = a["/policies/metrics"][:], b["/policies/metrics"][:]
-    check(rel(ma[1, :2], mb[1, :2]) <= 1e-12, "tariff = P*: balance and surplus")
+    check(rel(ma[1, :4], mb[1, :4]) <= 1e-12, "tariff = P*: GDP, jobs, balance and surplus")
 check.finish()
