@@ -41,6 +41,8 @@ typedef struct {
   double margin_of_safety;         /* sections 4 and 8 */
   double budget, theta;            /* section 4 */
   double elasticity;               /* section 5: epsilon of base import demand */
+  double alpha, net_tol;           /* section 6 */
+  int64_t net_max_iter;
   double substitution;             /* section 7: phi, share of imports domestic output would replace */
   double w_gdp, w_jobs, w_balance, w_surplus; /* section 8 level weights */
   int npolicies;                   /* policy[0] is always the baseline `none` */

@@ -67,9 +67,10 @@ int tb_recommend(const tb_config *cfg, const tb_policy_result *r, int q) {
   return best;
 }
 
-enum { NCOL = 12 };
-static const char *const COLUMNS[NCOL] = {"GDP", "Jobs", "Balance", "Surplus", "traded", "blocked", "unfunded", "not_win_win",
-                                          "tariff_revenue", "mean_cert_price", "WAR", "WAR_B"};
+enum { NCOL = 13 };
+static const char *const COLUMNS[NCOL] = {"GDP",     "Jobs",    "Balance",        "Surplus",
+                                          "traded",  "blocked", "unfunded",       "tariff_revenue",
+                                          "network_multiplier", "WAR", "WAR_B", "not_win_win", "mean_cert_price"};
 
 int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result *r, int q, int best) {
   int rc = TB_OK;
@@ -84,8 +85,8 @@ int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result
     const double war = level(cfg, &r[p]) - base; /* K = 0: sigma_rep = 1 */
     const double row[NCOL] = {r[p].gdp, r[p].jobs, r[p].home_balance, r[p].surplus, (double)r[p].traded,
                               (double)(r[p].cert_blocked + r[p].tariff_blocked), (double)r[p].unfunded,
-                              (double)r[p].not_win_win, r[p].tariff_revenue, r[p].mean_cert_price, war,
-                              (1.0 - cfg->margin_of_safety) * war};
+                              r[p].tariff_revenue, r[p].network_multiplier, war, (1.0 - cfg->margin_of_safety) * war,
+                              (double)r[p].not_win_win, r[p].mean_cert_price};
     memcpy(metrics + p * NCOL, row, sizeof row);
     snprintf(names + p * 64, 64, "%s", r[p].name);
   }

@@ -32,6 +32,7 @@ typedef struct {
   double *home_exports, *home_imports; /* [S] traded deal exports and imports of home, by sector, all periods */
   double home_base_served;             /* base imports served to home, all periods */
   double gdp, jobs;                    /* section 7, filled by tb_io_impacts */
+  double network_multiplier;           /* section 6, filled by the run */
   double mean_cert_price; /* over the policy's certificate markets with a finite price; NaN if none */
   int64_t cert_markets_closed; /* markets where P* = +inf */
 } tb_policy_result;

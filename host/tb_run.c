@@ -7,6 +7,7 @@
 #include "tb_deals_io.h"
 #include "tb_funding.h"
 #include "tb_io_impact.h"
+#include "tb_network.h"
 #include "tb_policy_out.h"
 #include "tb_policy_sim.h"
 #include "tb_error.h"
@@ -23,11 +24,12 @@
 #include <time.h>
 
 enum { ST_VALIDATE, ST_HASH, ST_ENTITIES, ST_READ, ST_FETCH, ST_COMPUTE, ST_WRITE, ST_FUNDING, ST_MARKET,
-       ST_TOTAL, ST_N };
-static const char *STAGE[ST_N] = {"validate", "hash",    "entities", "read",  "fetch",
-                                  "compute",  "write",   "funding",  "market", "total"};
+       ST_NETWORK, ST_TOTAL, ST_N };
+static const char *STAGE[ST_N] = {"validate", "hash",  "entities", "read",   "fetch",   "compute",
+                                  "write",    "funding", "market", "network", "total"};
 
 typedef struct {
+  int64_t passes; /* deal evaluations per deal: 1 + one per policy */
   int64_t status[3];
   double surplus, surplus_c;
   double t[ST_N];
@@ -113,8 +115,9 @@ static void print_summary(const run_stats *S, const tb_input_dims *D, const tb_c
   printf("  stage seconds:");
   for (int i = 0; i < ST_N; i++) printf(" %s %.3f%s", STAGE[i], S->t[i], i + 1 < ST_N ? "," : "\n");
   /* two passes evaluate every deal: values and bids, then the recommended policy's split */
-  printf("  throughput: %s deal evaluations/s in compute (2 passes), ",
-         tb_human(S->t[ST_COMPUTE] > 0 ? 2.0 * (double)D->M / S->t[ST_COMPUTE] : 0, a, sizeof a));
+  printf("  throughput: %s deal evaluations/s in compute (%lld per deal), ",
+         tb_human(S->t[ST_COMPUTE] > 0 ? (double)S->passes * (double)D->M / S->t[ST_COMPUTE] : 0, a, sizeof a),
+         (long long)S->passes);
   printf("%s deals/s end to end\n", tb_human(S->t[ST_TOTAL] > 0 ? (double)D->M / S->t[ST_TOTAL] : 0, a, sizeof a));
   printf("  output: %s\n", cfg->output_file);
   fflush(stdout);
@@ -130,13 +133,53 @@ static void batch_charges(const tb_market_book *MB, const tb_policy_result *r, c
   }
 }
 
+/* A policy's direct values by entity, in deal order: (entity, V'') of every party of a traded deal. */
 typedef struct {
-  int pass;                   /* 1: values, status, market data; 2: the recommended policy */
+  int64_t n, cap;
+  int64_t *entity;
+  double *value;
+} contrib;
+
+static int contrib_push(contrib *c, int64_t e, double v) {
+  if (c->n == c->cap) {
+    int64_t cap = c->cap ? 2 * c->cap : 4096;
+    int64_t *ne = realloc(c->entity, sizeof(int64_t) * (size_t)cap);
+    if (ne) c->entity = ne;
+    double *nv = ne ? realloc(c->value, sizeof(double) * (size_t)cap) : NULL;
+    if (!ne || !nv) return TB_ERR(TB_ERR_MEMORY, "out of memory collecting %lld direct values", (long long)cap);
+    c->value = nv, c->cap = cap;
+  }
+  c->entity[c->n] = e, c->value[c->n++] = v;
+  return TB_OK;
+}
+
+typedef struct {
+  int pass;                   /* 1: values, status, market data; 2: every policy's split, the recommended written */
   tb_deal_table *T;           /* pass 1 fills it */
   const tb_market_book *MB;   /* pass 2 */
-  const tb_policy_result *rec;
+  const tb_policy_result *res;
+  int nres, best;
   double *charge;
+  contrib *c;                 /* [nres] */
 } loop_pass;
+
+/* Pass 2: the deals of the batch under policy p, and their parties' final values if traded. */
+static int apply_policy(const loop_pass *L, int p, tb_backend *be, const tb_config *cfg, const tb_entity_table *E,
+                        tb_deal_buffers *B, int64_t n) {
+  const tb_policy_result *r = &L->res[p];
+  batch_charges(L->MB, r, B, n, L->charge);
+  B->b.charge = L->charge;
+  if (n) TB_CALL(be->ops->deal_stage(be, &cfg->deal, &B->b));
+  const int64_t at = n ? B->d0 - L->MB->deals->d0 : 0;
+  for (int64_t d = 0; d < n; d++) {
+    if (r->outcome[at + d] != 0) continue;
+    for (int64_t q = B->b.party_ptr[d]; q < B->b.party_ptr[d + 1]; q++) {
+      const int64_t row = B->b.party_row[q];
+      TB_CALL(contrib_push(&L->c[p], row < E->nlocal ? E->lo + row : B->ids[row - E->nlocal], B->b.final_value[q]));
+    }
+  }
+  return TB_OK;
+}
 
 static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg,
                      tb_backend *be, tb_entity_table *E, run_stats *S, loop_pass *L) {
@@ -156,12 +199,14 @@ static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_con
     n = n < 0 ? 0 : n > bs ? bs : n;
     TB_GUARD(tb_deals_read(in, D, E, n ? d0 : 0, n, &B, &S->t[ST_READ], &S->t[ST_FETCH]));
     B.b.charge = NULL;
-    if (L->pass == 2) {
-      batch_charges(L->MB, L->rec, &B, n, L->charge);
-      B.b.charge = L->charge;
-    }
     double t0 = tb_now();
-    if (n) TB_GUARD(be->ops->deal_stage(be, &cfg->deal, &B.b));
+    if (L->pass == 2) { /* the recommended policy last, so its results stay in B for writing */
+      for (int p = 0; p < L->nres; p++)
+        if (p != L->best) TB_GUARD(apply_policy(L, p, be, cfg, E, &B, n));
+      TB_GUARD(apply_policy(L, L->best, be, cfg, E, &B, n));
+    } else if (n) {
+      TB_GUARD(be->ops->deal_stage(be, &cfg->deal, &B.b));
+    }
     double t1 = tb_now();
     TB_GUARD(write_batch(out, &B, L->pass));
     if (L->pass == 1) TB_GUARD(keep_for_market(in, &B, n, L->T));
@@ -198,6 +243,8 @@ typedef struct {
   double *trade; /* base exports then base imports, [R*T] each, on every rank */
   tb_policy_result *res;
   int nres, best;
+  contrib *contribs; /* [nres] pass 2's direct values */
+  tb_network_stats *net; /* [nres] */
 } market_state;
 
 static int read_base_trade(tb_h5 *in, const tb_input_dims *D, market_state *M, int64_t *home) {
@@ -250,13 +297,92 @@ static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_
   TB_GUARD(tb_io_impacts(in, out, D, cfg->substitution, M->res, M->nres));
   M->best = tb_recommend(cfg, M->res, M->nres);
   TB_GUARD(tb_write_policy(out, D, "", &M->res[M->best], M->T.d0, M->T.n));
-  TB_GUARD(tb_write_policy_table(out, cfg, M->res, M->nres, M->best));
   S->t[ST_MARKET] = tb_now() - t;
 done:
   return rc;
 }
 
+/* Section 6 for every policy: direct values summed by entity in deal order (the
+ * contributions travel to the entity's owner grouped by source rank, which is deal
+ * order), then the Jacobi iteration; the recommended policy's results at the root. */
+static int direct_values(const tb_input_dims *D, const contrib *c, int64_t lo, int64_t n, double *b) {
+  int rc = TB_OK;
+  const int size = tb_comm_size();
+  int64_t *count = NULL, *at = NULL, nrecv = 0;
+  struct pair { int64_t e; double v; } *send = NULL, *recv = NULL;
+  TB_ALLOC(count, size);
+  TB_ALLOC(at, size);
+  TB_ALLOC(send, c->n);
+  memset(count, 0, sizeof(int64_t) * (size_t)size);
+  for (int64_t k = 0; k < c->n; k++) count[tb_block_owner(D->N, size, c->entity[k])]++;
+  for (int r = 0; r < size; r++) at[r] = r ? at[r - 1] + count[r - 1] : 0;
+  for (int64_t k = 0; k < c->n; k++) /* stable: deal order within each destination */
+    send[at[tb_block_owner(D->N, size, c->entity[k])]++] = (struct pair){c->entity[k], c->value[k]};
+  TB_GUARD(tb_comm_exchange(send, count, sizeof *send, (void **)&recv, &nrecv));
+  memset(b, 0, sizeof(double) * (size_t)n);
+  for (int64_t k = 0; k < nrecv; k++) b[recv[k].e - lo] += recv[k].v;
+done:
+  free(count), free(at), free(send), free(recv);
+  return rc;
+}
+
+static int write_entities(tb_h5 *out, const tb_input_dims *D, const tb_network *G, const double *b,
+                          const double *x, const tb_network_stats *st) {
+  const char *names[4] = {"/entities/direct_value", "/entities/network_value", "/entities/centrality",
+                          "/entities/influence"};
+  const double *data[4] = {b, x, G->centrality, G->influence};
+  for (int a = 0; a < 4; a++) {
+    TB_CALL(tb_h5_new_dataset(out, names[a], H5T_IEEE_F64LE, 1, &D->N));
+    TB_CALL(tb_h5_write(out, names[a], H5T_NATIVE_DOUBLE, G->lo, G->n, data[a]));
+  }
+  TB_CALL(tb_h5_attr_i64(out, "/entities", "network_iterations", st->iterations));
+  TB_CALL(tb_h5_attr_i64(out, "/entities", "network_converged", st->converged));
+  char res[64];
+  snprintf(res, sizeof res, "%.6e", st->residual);
+  return tb_h5_attr_str(out, "/entities", "network_residual", res);
+}
+
+static int network_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg, market_state *M,
+                         run_stats *S) {
+  int rc = TB_OK;
+  const double t = tb_now();
+  tb_network G;
+  double *b = NULL, *x = NULL;
+  memset(&G, 0, sizeof G);
+  TB_GUARD(tb_network_load(in, D, &G));
+  TB_ALLOC(b, G.n);
+  TB_ALLOC(x, G.n);
+  TB_ALLOC(M->net, M->nres);
+  for (int p = 0; p < M->nres; p++) {
+    TB_GUARD(direct_values(D, &M->contribs[p], G.lo, G.n, b));
+    TB_GUARD(tb_network_solve(&G, b, cfg->alpha, cfg->net_tol, (int)cfg->net_max_iter, x, &M->net[p]));
+    M->res[p].network_multiplier = M->net[p].multiplier;
+    if (p == M->best) TB_GUARD(write_entities(out, D, &G, b, x, &M->net[p]));
+  }
+  S->t[ST_NETWORK] = tb_now() - t;
+done:
+  tb_network_free(&G);
+  free(b), free(x);
+  return rc;
+}
+
+static void print_network(const market_state *M) {
+  if (tb_comm_rank() != 0 || !M->net) return;
+  const tb_network_stats *b = &M->net[M->best];
+  printf("  network (recommended policy): multiplier %.6g, %d Jacobi iterations, residual %.2e\n", b->multiplier,
+         b->iterations, b->residual);
+  for (int p = 0; p < M->nres; p++)
+    if (!M->net[p].converged)
+      printf("  WARNING: network iteration of policy %s did not converge in %d iterations (residual %.2e > "
+             "network.tol); its network values are the last iterate\n", M->res[p].name, M->net[p].iterations,
+             M->net[p].residual);
+  fflush(stdout);
+}
+
 static void market_free(market_state *M) {
+  for (int p = 0; M->contribs && p < M->nres; p++) free(M->contribs[p].entity), free(M->contribs[p].value);
+  free(M->contribs);
+  free(M->net);
   for (int p = 0; p < M->nres; p++) tb_policy_result_free(&M->res[p]);
   free(M->res);
   free(M->trade);
@@ -334,15 +460,22 @@ int tb_run(const tb_config *cfg) {
     const int64_t lo = tb_block_lo(D.M, rank, size), hi = tb_block_lo(D.M, rank + 1, size);
     TB_GUARD(tb_comm_agree(tb_deal_table_alloc(&M.T, hi - lo, lo)));
   }
-  loop_pass L1 = {1, &M.T, NULL, NULL, NULL};
+  loop_pass L1 = {1, &M.T, NULL, NULL, 0, 0, NULL, NULL};
   TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L1)));
   TB_GUARD(tb_comm_agree(market_stage(&in, &out, &D, cfg, &M, &S, loud)));
   announce(loud, "applying the recommended policy to every deal");
   rc = tb_comm_agree((charge = malloc(sizeof(double) * (size_t)(cfg->batch_deals ? cfg->batch_deals : 1))) ? TB_OK
                      : TB_ERR(TB_ERR_MEMORY, "out of memory for the import charges"));
   if (rc) goto done;
-  loop_pass L2 = {2, &M.T, &M.MB, &M.res[M.best], charge};
+  rc = tb_comm_agree((M.contribs = calloc((size_t)M.nres, sizeof(contrib))) ? TB_OK
+                     : TB_ERR(TB_ERR_MEMORY, "out of memory"));
+  if (rc) goto done;
+  loop_pass L2 = {2, &M.T, &M.MB, M.res, M.nres, M.best, charge, M.contribs};
+  S.passes = 1 + M.nres;
   TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L2)));
+  announce(loud, "network spillovers");
+  TB_GUARD(tb_comm_agree(network_stage(&in, &out, &D, cfg, &M, &S)));
+  TB_GUARD(tb_comm_agree(tb_write_policy_table(&out, cfg, M.res, M.nres, M.best)));
   TB_GUARD(tb_comm_agree(write_root_attrs(&out, cfg, be.ops->name, sha)));
 done:
   rc = tb_output_finish(&out, &in, tmp, cfg->output_file, have_out, rc);
@@ -358,6 +491,7 @@ done:
   TB_CALL(reduce_stats(&S));
   if (tb_comm_rank() == 0) print_summary(&S, &D, cfg, backend_name);
   tb_print_policies(M.res, M.nres, M.best);
+  print_network(&M);
   market_free(&M);
   return TB_OK;
 }

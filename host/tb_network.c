@@ -1,0 +1,197 @@
+#include "tb_network.h"
+
+#include "tb_block.h"
+#include "tb_error.h"
+#include "tb_util.h"
+#include "../mpi/tb_comm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  int64_t j, i, e; /* target, source, edge index (ties between parallel edges) */
+  double w;
+} edge;
+
+static int by_target(const void *a, const void *b) {
+  const edge *x = a, *y = b;
+  if (x->j != y->j) return x->j < y->j ? -1 : 1;
+  if (x->i != y->i) return x->i < y->i ? -1 : 1;
+  return x->e < y->e ? -1 : x->e > y->e;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorted unique ids of v[0..n) outside [lo, hi) (malloc'd). */
+static int remote_ids(const int64_t *v, int64_t n, int64_t lo, int64_t hi, int64_t **out, int64_t *nout) {
+  int rc = TB_OK;
+  int64_t k = 0, *ids = NULL;
+  TB_ALLOC(ids, n);
+  for (int64_t e = 0; e < n; e++)
+    if (v[e] < lo || v[e] >= hi) ids[k++] = v[e];
+  qsort(ids, (size_t)k, sizeof *ids, cmp_i64);
+  int64_t u = 0;
+  for (int64_t e = 0; e < k; e++)
+    if (!u || ids[e] != ids[u - 1]) ids[u++] = ids[e];
+  *out = ids, *nout = u;
+done:
+  return rc;
+}
+
+static int64_t find(const int64_t *v, int64_t n, int64_t x) {
+  int64_t lo = 0, hi = n;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (v[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* C_i = out-strength / total weight; I_i = C_i sqrt(sum over out-edges of C_j). */
+static int strengths(tb_network *G, const int64_t *ptr, const int64_t *col, const double *rowsum) {
+  int rc = TB_OK;
+  int64_t *ids = NULL, nids = 0;
+  double *cr = NULL, tot[2] = {0, 0};
+  const int64_t ne = ptr[G->n] - ptr[0];
+  for (int64_t i = 0; i < G->n; i++) tb_dd_add(tot, rowsum[i]);
+  TB_GUARD(tb_comm_sum_dd(tot, 1));
+  const double total = tot[0] + tot[1];
+  for (int64_t i = 0; i < G->n; i++) G->centrality[i] = total > 0 ? rowsum[i] / total : 0.0;
+  TB_GUARD(remote_ids(col, ne, G->lo, G->lo + G->n, &ids, &nids));
+  TB_ALLOC(cr, nids);
+  if (tb_comm_size() > 1) TB_GUARD(tb_comm_fetch_rows(G->N, G->centrality, G->lo, sizeof(double), ids, nids, cr));
+  for (int64_t i = 0; i < G->n; i++) {
+    double s = 0.0;
+    for (int64_t e = ptr[i] - ptr[0]; e < ptr[i + 1] - ptr[0]; e++) {
+      const int64_t j = col[e];
+      s += j >= G->lo && j < G->lo + G->n ? G->centrality[j - G->lo] : cr[find(ids, nids, j)];
+    }
+    G->influence[i] = G->centrality[i] * sqrt(s);
+  }
+done:
+  free(ids), free(cr);
+  return rc;
+}
+
+/* Send every edge to its target's owner; there, in-edges sorted by (target, source). */
+static int to_targets(tb_network *G, const int64_t *ptr, const int64_t *col, const double *wn) {
+  int rc = TB_OK;
+  const int size = tb_comm_size();
+  const int64_t ne = ptr[G->n] - ptr[0];
+  int64_t *count = NULL, *at = NULL, nrecv = 0, *srcid = NULL;
+  edge *send = NULL, *recv = NULL;
+  TB_ALLOC(count, size);
+  TB_ALLOC(at, size);
+  TB_ALLOC(send, ne);
+  memset(count, 0, sizeof(int64_t) * (size_t)size);
+  for (int64_t e = 0; e < ne; e++) count[tb_block_owner(G->N, size, col[e])]++;
+  for (int r = 0; r < size; r++) at[r] = r ? at[r - 1] + count[r - 1] : 0;
+  for (int64_t i = 0; i < G->n; i++)
+    for (int64_t e = ptr[i] - ptr[0]; e < ptr[i + 1] - ptr[0]; e++)
+      send[at[tb_block_owner(G->N, size, col[e])]++] = (edge){col[e], G->lo + i, ptr[0] + e, wn[e]};
+  TB_GUARD(tb_comm_exchange(send, count, sizeof(edge), (void **)&recv, &nrecv));
+  qsort(recv, (size_t)nrecv, sizeof(edge), by_target);
+  G->nin = nrecv;
+  TB_ALLOC(G->in_ptr, G->n + 1);
+  TB_ALLOC(G->src, nrecv);
+  TB_ALLOC(G->w, nrecv);
+  TB_ALLOC(srcid, nrecv);
+  memset(G->in_ptr, 0, sizeof(int64_t) * (size_t)(G->n + 1));
+  for (int64_t k = 0; k < nrecv; k++) G->in_ptr[recv[k].j - G->lo + 1]++, srcid[k] = recv[k].i;
+  for (int64_t j = 0; j < G->n; j++) G->in_ptr[j + 1] += G->in_ptr[j];
+  TB_GUARD(remote_ids(srcid, nrecv, G->lo, G->lo + G->n, &G->halo, &G->nhalo));
+  for (int64_t k = 0; k < nrecv; k++) {
+    const int64_t i = recv[k].i;
+    G->src[k] = i >= G->lo && i < G->lo + G->n ? i - G->lo : G->n + find(G->halo, G->nhalo, i);
+    G->w[k] = recv[k].w;
+  }
+done:
+  free(count), free(at), free(send), free(recv), free(srcid);
+  return rc;
+}
+
+int tb_network_load(tb_h5 *f, const tb_input_dims *D, tb_network *G) {
+  int rc = TB_OK;
+  const int rank = tb_comm_rank(), size = tb_comm_size();
+  int64_t *ptr = NULL, *col = NULL;
+  double *wt = NULL, *rowsum = NULL;
+  memset(G, 0, sizeof *G);
+  G->N = D->N;
+  G->lo = tb_block_lo(D->N, rank, size);
+  G->n = tb_block_lo(D->N, rank + 1, size) - G->lo;
+  TB_ALLOC(ptr, G->n + 1);
+  TB_GUARD(tb_h5_read(f, "/network/ptr", H5T_NATIVE_INT64, G->lo, G->n + 1, 1, ptr));
+  const int64_t ne = ptr[G->n] - ptr[0];
+  TB_ALLOC(col, ne);
+  TB_ALLOC(wt, ne);
+  TB_ALLOC(rowsum, G->n);
+  TB_ALLOC(G->centrality, G->n);
+  TB_ALLOC(G->influence, G->n);
+  TB_GUARD(tb_h5_read(f, "/network/col", H5T_NATIVE_INT64, ptr[0], ne, 1, col));
+  TB_GUARD(tb_h5_read(f, "/network/weight", H5T_NATIVE_DOUBLE, ptr[0], ne, 1, wt));
+  for (int64_t i = 0; i < G->n; i++) { /* W~_ij = w_ij / max(1, sum_j w_ij) */
+    double s = 0.0;
+    for (int64_t e = ptr[i] - ptr[0]; e < ptr[i + 1] - ptr[0]; e++) s += wt[e];
+    rowsum[i] = s;
+  }
+  TB_GUARD(strengths(G, ptr, col, rowsum));
+  for (int64_t i = 0; i < G->n; i++)
+    for (int64_t e = ptr[i] - ptr[0]; e < ptr[i + 1] - ptr[0]; e++) wt[e] /= rowsum[i] > 1.0 ? rowsum[i] : 1.0;
+  TB_GUARD(to_targets(G, ptr, col, wt));
+done:
+  free(ptr), free(col), free(wt), free(rowsum);
+  if (rc) tb_network_free(G);
+  return rc;
+}
+
+void tb_network_free(tb_network *G) {
+  free(G->in_ptr), free(G->src), free(G->w), free(G->halo), free(G->centrality), free(G->influence);
+  memset(G, 0, sizeof *G);
+}
+
+int tb_network_solve(const tb_network *G, const double *b, double alpha, double tol, int max_iter, double *x,
+                     tb_network_stats *st) {
+  int rc = TB_OK;
+  double *xs = NULL, *xn = NULL; /* xs: [local x | halo x] */
+  memset(st, 0, sizeof *st);
+  TB_ALLOC(xs, G->n + G->nhalo);
+  TB_ALLOC(xn, G->n);
+  memcpy(xs, b, sizeof(double) * (size_t)G->n);
+  for (int it = 1; it <= max_iter; it++) {
+    if (tb_comm_size() > 1)
+      TB_GUARD(tb_comm_fetch_rows(G->N, xs, G->lo, sizeof(double), G->halo, G->nhalo, xs + G->n));
+    double norms[4] = {0, 0, 0, 0}; /* ||x_new - x||_1, ||x_new||_1 as double-double pairs */
+#pragma omp parallel for schedule(static)
+    for (int64_t j = 0; j < G->n; j++) {
+      double s = 0.0;
+      for (int64_t k = G->in_ptr[j]; k < G->in_ptr[j + 1]; k++) s += G->w[k] * xs[G->src[k]];
+      xn[j] = b[j] + alpha * s;
+    }
+    for (int64_t j = 0; j < G->n; j++) {
+      tb_dd_add(norms, fabs(xn[j] - xs[j]));
+      tb_dd_add(norms + 2, fabs(xn[j]));
+    }
+    TB_GUARD(tb_comm_sum_dd(norms, 2));
+    memcpy(xs, xn, sizeof(double) * (size_t)G->n);
+    const double diff = norms[0] + norms[1], norm = norms[2] + norms[3];
+    st->iterations = it;
+    st->residual = norm > 0 ? diff / norm : 0.0;
+    if (diff <= tol * norm) {
+      st->converged = 1;
+      break;
+    }
+  }
+  memcpy(x, xs, sizeof(double) * (size_t)G->n);
+  double sums[4] = {0, 0, 0, 0};
+  for (int64_t j = 0; j < G->n; j++) tb_dd_add(sums, x[j]), tb_dd_add(sums + 2, b[j]);
+  TB_GUARD(tb_comm_sum_dd(sums, 2));
+  st->multiplier = (sums[0] + sums[1]) / (sums[2] + sums[3]);
+done:
+  free(xs), free(xn);
+  return rc;
+}

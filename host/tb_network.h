@@ -1,0 +1,34 @@
+/* MODEL.md section 6 over ranks: the entity graph is block-distributed by entity; each
+ * rank keeps the in-edges of its entities (pull formulation) sorted by source, so every
+ * x_j is summed in one fixed order, and fetches only the remote x it needs (halo). */
+#ifndef TB_NETWORK_H
+#define TB_NETWORK_H
+
+#include "tb_h5.h"
+#include "tb_input.h"
+
+typedef struct {
+  int64_t N, lo, n;          /* this rank's entities [lo, lo+n) */
+  int64_t nin;               /* in-edges of them */
+  int64_t *in_ptr;           /* [n+1] */
+  int64_t *src;              /* [nin]: source slot: < n local, else n + index into halo */
+  double *w;                 /* [nin]: W~_ij */
+  int64_t *halo, nhalo;      /* sorted remote sources */
+  double *centrality, *influence; /* [n] */
+} tb_network;
+
+typedef struct {
+  int iterations, converged;
+  double residual;           /* ||x_new - x||_1 / ||x_new||_1 at the last iteration */
+  double multiplier;         /* sum x / sum b */
+} tb_network_stats;
+
+/* Collective: read this rank's rows of /network, normalise, centrality and influence,
+ * move edges to their targets' owners. */
+int tb_network_load(tb_h5 *f, const tb_input_dims *D, tb_network *G);
+void tb_network_free(tb_network *G);
+/* x = b + alpha W~^T x by Jacobi from x = b. b and x are this rank's block. Collective. */
+int tb_network_solve(const tb_network *G, const double *b, double alpha, double tol, int max_iter, double *x,
+                     tb_network_stats *st);
+
+#endif
