@@ -6,8 +6,11 @@
 #include "../mpi/tb_comm.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum { TB_NET_CHUNK = 4096 };
 
 typedef struct {
   int64_t j, i, e; /* target, source, edge index (ties between parallel edges) */
@@ -105,9 +108,13 @@ static int to_targets(tb_network *G, const int64_t *ptr, const int64_t *col, con
   for (int64_t k = 0; k < nrecv; k++) G->in_ptr[recv[k].j - G->lo + 1]++, srcid[k] = recv[k].i;
   for (int64_t j = 0; j < G->n; j++) G->in_ptr[j + 1] += G->in_ptr[j];
   TB_GUARD(remote_ids(srcid, nrecv, G->lo, G->lo + G->n, &G->halo, &G->nhalo));
+  if (G->n + G->nhalo > INT32_MAX) {
+    rc = TB_ERR(TB_ERR_USAGE, "network: %lld entities and halo on one rank; use more ranks", (long long)(G->n + G->nhalo));
+    goto done;
+  }
   for (int64_t k = 0; k < nrecv; k++) {
     const int64_t i = recv[k].i;
-    G->src[k] = i >= G->lo && i < G->lo + G->n ? i - G->lo : G->n + find(G->halo, G->nhalo, i);
+    G->src[k] = (int32_t)(i >= G->lo && i < G->lo + G->n ? i - G->lo : G->n + find(G->halo, G->nhalo, i));
     G->w[k] = recv[k].w;
   }
 done:
@@ -157,24 +164,35 @@ void tb_network_free(tb_network *G) {
 int tb_network_solve(const tb_network *G, const double *b, double alpha, double tol, int max_iter, double *x,
                      tb_network_stats *st) {
   int rc = TB_OK;
-  double *xs = NULL, *xn = NULL; /* xs: [local x | halo x] */
+  double *xs = NULL, *xn = NULL, *part = NULL; /* xs: [local x | halo x] */
+  const int64_t nchunk = (G->n + TB_NET_CHUNK - 1) / TB_NET_CHUNK;
   memset(st, 0, sizeof *st);
   TB_ALLOC(xs, G->n + G->nhalo);
   TB_ALLOC(xn, G->n);
+  TB_ALLOC(part, 4 * nchunk);
   memcpy(xs, b, sizeof(double) * (size_t)G->n);
   for (int it = 1; it <= max_iter; it++) {
     if (tb_comm_size() > 1)
       TB_GUARD(tb_comm_fetch_rows(G->N, xs, G->lo, sizeof(double), G->halo, G->nhalo, xs + G->n));
-    double norms[4] = {0, 0, 0, 0}; /* ||x_new - x||_1, ||x_new||_1 as double-double pairs */
+    /* x_new and the norms in fixed chunks: each chunk's double-double partials are added in
+     * chunk order, so the result does not depend on the thread count */
 #pragma omp parallel for schedule(static)
-    for (int64_t j = 0; j < G->n; j++) {
-      double s = 0.0;
-      for (int64_t k = G->in_ptr[j]; k < G->in_ptr[j + 1]; k++) s += G->w[k] * xs[G->src[k]];
-      xn[j] = b[j] + alpha * s;
+    for (int64_t c = 0; c < nchunk; c++) {
+      double p[4] = {0, 0, 0, 0}; /* ||x_new - x||_1, ||x_new||_1 */
+      const int64_t j1 = (c + 1) * TB_NET_CHUNK < G->n ? (c + 1) * TB_NET_CHUNK : G->n;
+      for (int64_t j = c * TB_NET_CHUNK; j < j1; j++) {
+        double s = 0.0;
+        for (int64_t k = G->in_ptr[j]; k < G->in_ptr[j + 1]; k++) s += G->w[k] * xs[G->src[k]];
+        xn[j] = b[j] + alpha * s;
+        tb_dd_add(p, fabs(xn[j] - xs[j]));
+        tb_dd_add(p + 2, fabs(xn[j]));
+      }
+      memcpy(part + 4 * c, p, sizeof p);
     }
-    for (int64_t j = 0; j < G->n; j++) {
-      tb_dd_add(norms, fabs(xn[j] - xs[j]));
-      tb_dd_add(norms + 2, fabs(xn[j]));
+    double norms[4] = {0, 0, 0, 0};
+    for (int64_t c = 0; c < nchunk; c++) {
+      tb_dd_add(norms, part[4 * c]), tb_dd_add(norms, part[4 * c + 1]);
+      tb_dd_add(norms + 2, part[4 * c + 2]), tb_dd_add(norms + 2, part[4 * c + 3]);
     }
     TB_GUARD(tb_comm_sum_dd(norms, 2));
     memcpy(xs, xn, sizeof(double) * (size_t)G->n);
@@ -192,6 +210,6 @@ int tb_network_solve(const tb_network *G, const double *b, double alpha, double 
   TB_GUARD(tb_comm_sum_dd(sums, 2));
   st->multiplier = (sums[0] + sums[1]) / (sums[2] + sums[3]);
 done:
-  free(xs), free(xn);
+  free(xs), free(xn), free(part);
   return rc;
 }

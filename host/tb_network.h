@@ -11,7 +11,7 @@ typedef struct {
   int64_t N, lo, n;          /* this rank's entities [lo, lo+n) */
   int64_t nin;               /* in-edges of them */
   int64_t *in_ptr;           /* [n+1] */
-  int64_t *src;              /* [nin]: source slot: < n local, else n + index into halo */
+  int32_t *src;              /* [nin]: source slot: < n local, else n + index into halo (4 bytes: bandwidth) */
   double *w;                 /* [nin]: W~_ij */
   int64_t *halo, nhalo;      /* sorted remote sources */
   double *centrality, *influence; /* [n] */
