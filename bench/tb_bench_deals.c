@@ -5,6 +5,7 @@
 #include "tb_deals_io.h"
 #include "tb_error.h"
 #include "tb_input.h"
+#include "tb_bench.h"
 #include "tb_util.h"
 #include "tb_version.h"
 #include "../mpi/tb_comm.h"
@@ -50,18 +51,11 @@ static double run_peer(const char *py, const char *peer, const char *input) {
 }
 
 static void provenance(const char *input, const tb_input_dims *D) {
-  struct utsname u;
-  uname(&u);
-  char model[256];
-  tb_cpu_model(model, sizeof model);
-  time_t now = time(NULL);
-  char date[64];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
   unsigned maj, min, rel;
+  char par[64];
   H5get_libversion(&maj, &min, &rel);
-  printf("# tradebal %s deal-stage benchmark, %s\n", TB_VERSION, date);
-  printf("# host %s (%s %s), cpu %s, %d OpenMP threads, 1 rank\n", u.nodename, u.sysname, u.release,
-         model, omp_get_max_threads());
+  snprintf(par, sizeof par, "%d OpenMP threads, 1 rank", omp_get_max_threads());
+  tb_bench_header("deal-stage", par);
   printf("# compiler gcc %s, flags %s, HDF5 %u.%u.%u\n", __VERSION__, TB_BENCH_FLAGS, maj, min, rel);
   printf("# input %s: %lld deals, %lld parties, %lld components, %lld flows, %lld entities\n", input,
          (long long)D->M, (long long)D->P, (long long)D->C, (long long)D->F, (long long)D->N);

@@ -2,6 +2,7 @@
  * (LAPACKE dgetrf on OpenBLAS) against SciPy's lu_factor on the same matrix size in the
  * same run (bench/peers/scipy_lu.py). Usage: tb_bench_lu [S] [REPEATS] */
 #include "tb_leontief.h"
+#include "tb_bench.h"
 #include "tb_util.h"
 #include "tb_version.h"
 
@@ -29,15 +30,10 @@ int main(int argc, char **argv) {
     tb_leontief_free(&L);
   }
   const double sec = tb_median(t, reps), flop = 2.0 / 3.0 * (double)S * (double)S * (double)S;
-  struct utsname u;
-  char model[256], date[64], cmd[4200], line[256];
-  uname(&u);
-  tb_cpu_model(model, sizeof model);
-  time_t now = time(NULL);
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  printf("# tradebal %s Leontief LU benchmark, %s\n", TB_VERSION, date);
-  printf("# host %s (%s %s), cpu %s; OPENBLAS_NUM_THREADS=%s\n", u.nodename, u.sysname, u.release, model,
-         getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "(default)");
+  char cmd[4200], line[256], par[128];
+  snprintf(par, sizeof par, "OPENBLAS_NUM_THREADS=%s",
+           getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "(default)");
+  tb_bench_header("Leontief LU", par);
   printf("# S = %lld, median of %d factorisations; flop = 2/3 S^3 (plus the copy of I - A in tradebal's time)\n",
          (long long)S, reps);
   printf("%-34s %12s %12s %8s\n", "implementation", "seconds", "GFLOP/s", "ratio");

@@ -3,6 +3,7 @@
  * runs it after routing. Prints a provenance header and one table.
  * Usage: tb_bench_match [ORDERS] [REGIONS] [ENTITIES] [REPEATS] */
 #include "tb_cda.h"
+#include "tb_bench.h"
 #include "tb_util.h"
 #include "tb_version.h"
 
@@ -49,15 +50,9 @@ int main(int argc, char **argv) {
   if (!o || !seg || !st || !filled || !hold || !res) return fprintf(stderr, "out of memory\n"), 8;
   generate(o, n, R, N, seg);
 
-  struct utsname u;
-  uname(&u);
-  char model[256], date[64];
-  tb_cpu_model(model, sizeof model);
-  time_t now = time(NULL);
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  printf("# tradebal %s certificate-exchange (CDA) benchmark, %s\n", TB_VERSION, date);
-  printf("# host %s (%s %s), cpu %s, %d OpenMP threads\n", u.nodename, u.sysname, u.release, model,
-         omp_get_max_threads());
+  char par[64];
+  snprintf(par, sizeof par, "%d OpenMP threads", omp_get_max_threads());
+  tb_bench_header("certificate-exchange (CDA)", par);
   printf("# stream: %lld orders, %lld regions, %lld entities (holdings 50 each), splitmix64; median of %d runs\n",
          (long long)n, (long long)R, (long long)N, reps);
 

@@ -6,6 +6,7 @@
 #include "tb_h5.h"
 #include "tb_input.h"
 #include "tb_network.h"
+#include "tb_bench.h"
 #include "tb_util.h"
 #include "tb_version.h"
 #include "../mpi/tb_comm.h"
@@ -59,15 +60,9 @@ int main(int argc, char **argv) {
   }
   const double sec = tb_median(runs, 5);
   if (tb_comm_rank() == 0) {
-    struct utsname u;
-    char model[256], date[64], cmd[4200], a[32], e[32];
-    uname(&u);
-    tb_cpu_model(model, sizeof model);
-    time_t now = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    printf("# tradebal %s network (Jacobi) benchmark, %s\n", TB_VERSION, date);
-    printf("# host %s (%s %s), cpu %s, %d ranks x %d OpenMP threads\n", u.nodename, u.sysname, u.release, model,
-           tb_comm_size(), omp_get_max_threads());
+    char cmd[4200], a[32], e[32], par[64];
+    snprintf(par, sizeof par, "%d ranks x %d OpenMP threads", tb_comm_size(), omp_get_max_threads());
+    tb_bench_header("network (Jacobi)", par);
     printf("# input %s: %lld entities, %lld edges; median of 5 x %d iterations after a warm-up; alpha 0.3\n", input,
            (long long)D.N, (long long)D.E, iters);
     printf("%-28s %16s %16s %10s\n", "implementation", "iterations/s", "edges/s", "ratio");
