@@ -15,5 +15,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$DES
 (cd "$B" && ctest -L gpu --output-on-failure) 2>&1 | tee "$DEST/gpu_tests.txt"
 TB_GPU_TEST_DEALS=20000 compute-sanitizer --tool memcheck --error-exitcode 1 "$B/tests/test_gpu_deals" 2>&1 |
   tail -5 | tee "$DEST/gpu_memcheck.txt"
+compute-sanitizer --tool memcheck --error-exitcode 1 "$B/tests/test_gpu_network" 2>&1 |
+  tail -5 | tee -a "$DEST/gpu_memcheck.txt"
 "$B/bench/tb_bench_gpu_deals" "${DEALS:-10000000}" 7 python3 bench/peers/cupy_deals.py 2>&1 |
   tee "$DEST/deals-gpu-$(date -u +%Y%m%d).md"

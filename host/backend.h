@@ -14,6 +14,9 @@ typedef struct {
   int (*init)(tb_backend *be);
   /* Evaluate every deal of the batch (MODEL.md sections 2-3) into its output arrays. */
   int (*deal_stage)(tb_backend *be, const tb_deal_params *P, tb_deal_batch *B);
+  /* One Jacobi step of section 6: xn[j] = tb_network_row(V, x, j) for every row. The view
+   * stays the same between calls of one solve (a GPU keeps it resident); x changes. */
+  int (*network_step)(tb_backend *be, const tb_net_view *V, const double *x, double *xn);
   void (*finalize)(tb_backend *be);
 } tb_backend_ops;
 

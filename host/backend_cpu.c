@@ -99,9 +99,16 @@ static int cpu_deal_stage(tb_backend *be, const tb_deal_params *P, tb_deal_batch
   return TB_OK;
 }
 
+static int cpu_network_step(tb_backend *be, const tb_net_view *V, const double *x, double *xn) {
+  (void)be;
+#pragma omp parallel for schedule(static)
+  for (int64_t j = 0; j < V->n; j++) xn[j] = tb_network_row(V, x, j);
+  return TB_OK;
+}
+
 static void cpu_finalize(tb_backend *be) {
   free(be->state);
   be->state = NULL;
 }
 
-const tb_backend_ops tb_backend_cpu_ops = {"cpu", cpu_init, cpu_deal_stage, cpu_finalize};
+const tb_backend_ops tb_backend_cpu_ops = {"cpu", cpu_init, cpu_deal_stage, cpu_network_step, cpu_finalize};

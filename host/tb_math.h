@@ -240,4 +240,23 @@ TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_bat
   }
 }
 
+/* Section 6: the in-edges of a block of entities in CSR form, sorted by source, with W~. */
+typedef struct {
+  int64_t n;            /* rows (this rank's entities) */
+  int64_t nx;           /* entries of x: n local, then the halo */
+  const int64_t *in_ptr; /* [n+1] */
+  const int32_t *src;   /* [nin] slot in x */
+  const double *w;      /* [nin] W~_ij */
+  const double *b;      /* [n] direct values */
+  double alpha;
+} tb_net_view;
+
+/* One row of the pull iteration, x_new_j = b_j + alpha sum_k w_k x[src_k], summed in k order
+ * so every backend and rank count gives the same bits. */
+TB_HD static inline double tb_network_row(const tb_net_view *V, const double *x, int64_t j) {
+  double s = 0.0;
+  for (int64_t k = V->in_ptr[j]; k < V->in_ptr[j + 1]; k++) s += V->w[k] * x[V->src[k]];
+  return V->b[j] + V->alpha * s;
+}
+
 #endif

@@ -161,8 +161,8 @@ void tb_network_free(tb_network *G) {
   memset(G, 0, sizeof *G);
 }
 
-int tb_network_solve(const tb_network *G, const double *b, double alpha, double tol, int max_iter, double *x,
-                     tb_network_stats *st) {
+int tb_network_solve(tb_backend *be, const tb_network *G, const double *b, double alpha, double tol, int max_iter,
+                     double *x, tb_network_stats *st) {
   int rc = TB_OK;
   double *xs = NULL, *xn = NULL, *part = NULL; /* xs: [local x | halo x] */
   const int64_t nchunk = (G->n + TB_NET_CHUNK - 1) / TB_NET_CHUNK;
@@ -170,20 +170,19 @@ int tb_network_solve(const tb_network *G, const double *b, double alpha, double 
   TB_ALLOC(xs, G->n + G->nhalo);
   TB_ALLOC(xn, G->n);
   TB_ALLOC(part, 4 * nchunk);
+  const tb_net_view V = {G->n, G->n + G->nhalo, G->in_ptr, G->src, G->w, b, alpha};
   memcpy(xs, b, sizeof(double) * (size_t)G->n);
   for (int it = 1; it <= max_iter; it++) {
     if (tb_comm_size() > 1)
       TB_GUARD(tb_comm_fetch_rows(G->N, xs, G->lo, sizeof(double), G->halo, G->nhalo, xs + G->n));
-    /* x_new and the norms in fixed chunks: each chunk's double-double partials are added in
-     * chunk order, so the result does not depend on the thread count */
+    TB_GUARD(be->ops->network_step(be, &V, xs, xn));
+    /* the norms in fixed chunks: each chunk's double-double partials are added in chunk
+     * order, so the result does not depend on the thread count */
 #pragma omp parallel for schedule(static)
     for (int64_t c = 0; c < nchunk; c++) {
       double p[4] = {0, 0, 0, 0}; /* ||x_new - x||_1, ||x_new||_1 */
       const int64_t j1 = (c + 1) * TB_NET_CHUNK < G->n ? (c + 1) * TB_NET_CHUNK : G->n;
       for (int64_t j = c * TB_NET_CHUNK; j < j1; j++) {
-        double s = 0.0;
-        for (int64_t k = G->in_ptr[j]; k < G->in_ptr[j + 1]; k++) s += G->w[k] * xs[G->src[k]];
-        xn[j] = b[j] + alpha * s;
         tb_dd_add(p, fabs(xn[j] - xs[j]));
         tb_dd_add(p + 2, fabs(xn[j]));
       }

@@ -4,6 +4,7 @@
 #ifndef TB_NETWORK_H
 #define TB_NETWORK_H
 
+#include "backend.h"
 #include "tb_h5.h"
 #include "tb_input.h"
 
@@ -27,8 +28,9 @@ typedef struct {
  * move edges to their targets' owners. */
 int tb_network_load(tb_h5 *f, const tb_input_dims *D, tb_network *G);
 void tb_network_free(tb_network *G);
-/* x = b + alpha W~^T x by Jacobi from x = b. b and x are this rank's block. Collective. */
-int tb_network_solve(const tb_network *G, const double *b, double alpha, double tol, int max_iter, double *x,
-                     tb_network_stats *st);
+/* x = b + alpha W~^T x by Jacobi from x = b, each step on the backend. b and x are this
+ * rank's block. Collective. */
+int tb_network_solve(tb_backend *be, const tb_network *G, const double *b, double alpha, double tol, int max_iter,
+                     double *x, tb_network_stats *st);
 
 #endif

@@ -342,8 +342,8 @@ static int write_entities(tb_h5 *out, const tb_input_dims *D, const tb_network *
   return tb_h5_attr_str(out, "/entities", "network_residual", res);
 }
 
-static int network_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg, market_state *M,
-                         run_stats *S) {
+static int network_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg, tb_backend *be,
+                         market_state *M, run_stats *S) {
   int rc = TB_OK;
   const double t = tb_now();
   tb_network G;
@@ -355,7 +355,7 @@ static int network_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb
   TB_ALLOC(M->net, M->nres);
   for (int p = 0; p < M->nres; p++) {
     TB_GUARD(direct_values(D, &M->contribs[p], G.lo, G.n, b));
-    TB_GUARD(tb_network_solve(&G, b, cfg->alpha, cfg->net_tol, (int)cfg->net_max_iter, x, &M->net[p]));
+    TB_GUARD(tb_network_solve(be, &G, b, cfg->alpha, cfg->net_tol, (int)cfg->net_max_iter, x, &M->net[p]));
     M->res[p].network_multiplier = M->net[p].multiplier;
     if (p == M->best) TB_GUARD(write_entities(out, D, &G, b, x, &M->net[p]));
   }
@@ -474,7 +474,7 @@ int tb_run(const tb_config *cfg) {
   S.passes = 1 + M.nres;
   TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L2)));
   announce(loud, "network spillovers");
-  TB_GUARD(tb_comm_agree(network_stage(&in, &out, &D, cfg, &M, &S)));
+  TB_GUARD(tb_comm_agree(network_stage(&in, &out, &D, cfg, &be, &M, &S)));
   TB_GUARD(tb_comm_agree(tb_write_policy_table(&out, cfg, M.res, M.nres, M.best)));
   TB_GUARD(tb_comm_agree(write_root_attrs(&out, cfg, be.ops->name, sha)));
 done:
