@@ -1,6 +1,7 @@
 #include "tb_cda.h"
 
 #include "tb_error.h"
+#include "tb_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +46,7 @@ static void sift_down(book *b, int64_t i) {
 }
 
 static int push(book *b, rest x) {
-  if (b->n == b->cap) {
-    int64_t cap = b->cap ? 2 * b->cap : 1024;
-    rest *v = realloc(b->v, sizeof(rest) * (size_t)cap);
-    if (!v) return TB_ERR(TB_ERR_MEMORY, "out of memory growing an order book to %lld orders", (long long)cap);
-    b->v = v, b->cap = cap;
-  }
+  TB_CALL(tb_grow((void **)&b->v, &b->cap, b->n + 1, sizeof(rest), "an order book"));
   b->v[b->n++] = x;
   sift_up(b, b->n - 1);
   return TB_OK;
@@ -62,12 +58,7 @@ static void pop(book *b) {
 }
 
 static int add_trade(tb_cda_result *r, tb_trade t) {
-  if (r->ntrades == r->cap) {
-    int64_t cap = r->cap ? 2 * r->cap : 1024;
-    tb_trade *v = realloc(r->trades, sizeof(tb_trade) * (size_t)cap);
-    if (!v) return TB_ERR(TB_ERR_MEMORY, "out of memory recording %lld trades", (long long)cap);
-    r->trades = v, r->cap = cap;
-  }
+  TB_CALL(tb_grow((void **)&r->trades, &r->cap, r->ntrades + 1, sizeof(tb_trade), "the trade list"));
   r->trades[r->ntrades++] = t;
   r->volume += t.quantity;
   r->notional += t.price * t.quantity;

@@ -162,21 +162,18 @@ static int cmp_arrival(const void *a, const void *b) {
 
 static int route(match_data *M, routed **out, int64_t *nout) {
   int rc = TB_OK;
-  const int size = tb_comm_size();
-  int64_t *count = NULL, *at = NULL;
   routed *send = NULL;
-  TB_ALLOC(count, size);
-  TB_ALLOC(at, size);
+  int *dest = NULL;
   TB_ALLOC(send, M->nk);
-  memset(count, 0, sizeof(int64_t) * (size_t)size);
-  for (int64_t i = 0; i < M->nk; i++) count[tb_block_owner(M->R, size, M->region[i])]++;
-  for (int r = 0; r < size; r++) at[r] = r ? at[r - 1] + count[r - 1] : 0;
-  for (int64_t i = 0; i < M->nk; i++)
-    send[at[tb_block_owner(M->R, size, M->region[i])]++] = (routed){M->mine[i], M->region[i]};
-  TB_GUARD(tb_comm_exchange(send, count, sizeof(routed), (void **)out, nout));
+  TB_ALLOC(dest, M->nk);
+  for (int64_t i = 0; i < M->nk; i++) {
+    send[i] = (routed){M->mine[i], M->region[i]};
+    dest[i] = tb_block_owner(M->R, tb_comm_size(), M->region[i]);
+  }
+  TB_GUARD(tb_comm_route(send, dest, M->nk, sizeof(routed), (void **)out, nout));
   qsort(*out, (size_t)*nout, sizeof(routed), cmp_arrival);
 done:
-  free(count), free(at), free(send);
+  free(send), free(dest);
   return rc;
 }
 
@@ -266,21 +263,18 @@ done:
 /* Order results go back to the rank holding that block of the stream. */
 static int write_orders(tb_h5 *o, const match_data *M, const match_out *X, int64_t n) {
   int rc = TB_OK;
-  const int size = tb_comm_size();
-  int64_t *count = NULL, *at = NULL, nrecv = 0;
+  int64_t nrecv = 0;
+  int *dest = NULL;
   order_result *send = NULL, *recv = NULL;
   uint8_t *status = NULL;
   double *filled = NULL;
-  TB_ALLOC(count, size);
-  TB_ALLOC(at, size);
   TB_ALLOC(send, n);
-  memset(count, 0, sizeof(int64_t) * (size_t)size);
-  for (int64_t i = 0; i < n; i++) count[tb_block_owner(M->K, size, X->orders[i].index)]++;
-  for (int r = 0; r < size; r++) at[r] = r ? at[r - 1] + count[r - 1] : 0;
-  for (int64_t i = 0; i < n; i++)
-    send[at[tb_block_owner(M->K, size, X->orders[i].index)]++] =
-        (order_result){X->orders[i].index, X->filled[i], X->status[i]};
-  TB_GUARD(tb_comm_exchange(send, count, sizeof(order_result), (void **)&recv, &nrecv));
+  TB_ALLOC(dest, n);
+  for (int64_t i = 0; i < n; i++) {
+    send[i] = (order_result){X->orders[i].index, X->filled[i], X->status[i]};
+    dest[i] = tb_block_owner(M->K, tb_comm_size(), X->orders[i].index);
+  }
+  TB_GUARD(tb_comm_route(send, dest, n, sizeof(order_result), (void **)&recv, &nrecv));
   TB_ALLOC(status, M->nk);
   TB_ALLOC(filled, M->nk);
   for (int64_t i = 0; i < nrecv; i++) {
@@ -292,7 +286,7 @@ static int write_orders(tb_h5 *o, const match_data *M, const match_out *X, int64
   TB_GUARD(tb_h5_write(o, "/orders/status", H5T_NATIVE_UINT8, M->k0, M->nk, status));
   TB_GUARD(tb_h5_write(o, "/orders/filled", H5T_NATIVE_DOUBLE, M->k0, M->nk, filled));
 done:
-  free(count), free(at), free(send), free(recv), free(status), free(filled);
+  free(dest), free(send), free(recv), free(status), free(filled);
   return rc;
 }
 

@@ -84,20 +84,18 @@ done:
 /* Send every edge to its target's owner; there, in-edges sorted by (target, source). */
 static int to_targets(tb_network *G, const int64_t *ptr, const int64_t *col, const double *wn) {
   int rc = TB_OK;
-  const int size = tb_comm_size();
   const int64_t ne = ptr[G->n] - ptr[0];
-  int64_t *count = NULL, *at = NULL, nrecv = 0, *srcid = NULL;
+  int64_t nrecv = 0, *srcid = NULL;
+  int *dest = NULL;
   edge *send = NULL, *recv = NULL;
-  TB_ALLOC(count, size);
-  TB_ALLOC(at, size);
   TB_ALLOC(send, ne);
-  memset(count, 0, sizeof(int64_t) * (size_t)size);
-  for (int64_t e = 0; e < ne; e++) count[tb_block_owner(G->N, size, col[e])]++;
-  for (int r = 0; r < size; r++) at[r] = r ? at[r - 1] + count[r - 1] : 0;
+  TB_ALLOC(dest, ne);
   for (int64_t i = 0; i < G->n; i++)
-    for (int64_t e = ptr[i] - ptr[0]; e < ptr[i + 1] - ptr[0]; e++)
-      send[at[tb_block_owner(G->N, size, col[e])]++] = (edge){col[e], G->lo + i, ptr[0] + e, wn[e]};
-  TB_GUARD(tb_comm_exchange(send, count, sizeof(edge), (void **)&recv, &nrecv));
+    for (int64_t e = ptr[i] - ptr[0]; e < ptr[i + 1] - ptr[0]; e++) {
+      send[e] = (edge){col[e], G->lo + i, ptr[0] + e, wn[e]};
+      dest[e] = tb_block_owner(G->N, tb_comm_size(), col[e]);
+    }
+  TB_GUARD(tb_comm_route(send, dest, ne, sizeof(edge), (void **)&recv, &nrecv));
   qsort(recv, (size_t)nrecv, sizeof(edge), by_target);
   G->nin = nrecv;
   TB_ALLOC(G->in_ptr, G->n + 1);
@@ -118,7 +116,7 @@ static int to_targets(tb_network *G, const int64_t *ptr, const int64_t *col, con
     G->w[k] = recv[k].w;
   }
 done:
-  free(count), free(at), free(send), free(recv), free(srcid);
+  free(dest), free(send), free(recv), free(srcid);
   return rc;
 }
 

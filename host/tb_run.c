@@ -135,21 +135,18 @@ static void batch_charges(const tb_market_book *MB, const tb_policy_result *r, c
 
 /* A policy's direct values by entity, in deal order: (entity, V'') of every party of a traded deal. */
 typedef struct {
+  int64_t entity;
+  double value;
+} direct_item;
+
+typedef struct {
   int64_t n, cap;
-  int64_t *entity;
-  double *value;
+  direct_item *v;
 } contrib;
 
 static int contrib_push(contrib *c, int64_t e, double v) {
-  if (c->n == c->cap) {
-    int64_t cap = c->cap ? 2 * c->cap : 4096;
-    int64_t *ne = realloc(c->entity, sizeof(int64_t) * (size_t)cap);
-    if (ne) c->entity = ne;
-    double *nv = ne ? realloc(c->value, sizeof(double) * (size_t)cap) : NULL;
-    if (!ne || !nv) return TB_ERR(TB_ERR_MEMORY, "out of memory collecting %lld direct values", (long long)cap);
-    c->value = nv, c->cap = cap;
-  }
-  c->entity[c->n] = e, c->value[c->n++] = v;
+  TB_CALL(tb_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(direct_item), "the direct values"));
+  c->v[c->n++] = (direct_item){e, v};
   return TB_OK;
 }
 
@@ -307,22 +304,16 @@ done:
  * order), then the Jacobi iteration; the recommended policy's results at the root. */
 static int direct_values(const tb_input_dims *D, const contrib *c, int64_t lo, int64_t n, double *b) {
   int rc = TB_OK;
-  const int size = tb_comm_size();
-  int64_t *count = NULL, *at = NULL, nrecv = 0;
-  struct pair { int64_t e; double v; } *send = NULL, *recv = NULL;
-  TB_ALLOC(count, size);
-  TB_ALLOC(at, size);
-  TB_ALLOC(send, c->n);
-  memset(count, 0, sizeof(int64_t) * (size_t)size);
-  for (int64_t k = 0; k < c->n; k++) count[tb_block_owner(D->N, size, c->entity[k])]++;
-  for (int r = 0; r < size; r++) at[r] = r ? at[r - 1] + count[r - 1] : 0;
-  for (int64_t k = 0; k < c->n; k++) /* stable: deal order within each destination */
-    send[at[tb_block_owner(D->N, size, c->entity[k])]++] = (struct pair){c->entity[k], c->value[k]};
-  TB_GUARD(tb_comm_exchange(send, count, sizeof *send, (void **)&recv, &nrecv));
+  int *dest = NULL;
+  int64_t nrecv = 0;
+  direct_item *recv = NULL;
+  TB_ALLOC(dest, c->n);
+  for (int64_t k = 0; k < c->n; k++) dest[k] = tb_block_owner(D->N, tb_comm_size(), c->v[k].entity);
+  TB_GUARD(tb_comm_route(c->v, dest, c->n, sizeof(direct_item), (void **)&recv, &nrecv));
   memset(b, 0, sizeof(double) * (size_t)n);
-  for (int64_t k = 0; k < nrecv; k++) b[recv[k].e - lo] += recv[k].v;
+  for (int64_t k = 0; k < nrecv; k++) b[recv[k].entity - lo] += recv[k].value;
 done:
-  free(count), free(at), free(send), free(recv);
+  free(dest), free(recv);
   return rc;
 }
 
@@ -380,7 +371,7 @@ static void print_network(const market_state *M) {
 }
 
 static void market_free(market_state *M) {
-  for (int p = 0; M->contribs && p < M->nres; p++) free(M->contribs[p].entity), free(M->contribs[p].value);
+  for (int p = 0; M->contribs && p < M->nres; p++) free(M->contribs[p].v);
   free(M->contribs);
   free(M->net);
   for (int p = 0; p < M->nres; p++) tb_policy_result_free(&M->res[p]);

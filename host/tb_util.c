@@ -70,3 +70,14 @@ void tb_cpu_model(char *out, size_t size) {
     }
   if (fp) fclose(fp);
 }
+
+int tb_grow(void **p, int64_t *cap, int64_t need, size_t elem, const char *what) {
+  if (need <= *cap) return TB_OK;
+  int64_t c = *cap ? *cap : 1024;
+  while (c < need) c *= 2;
+  void *q = realloc(*p, (size_t)c * elem);
+  if (!q) return TB_ERR(TB_ERR_MEMORY, "out of memory growing %s to %lld items", what, (long long)c);
+  *p = q;
+  *cap = c;
+  return TB_OK;
+}

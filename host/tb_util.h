@@ -41,6 +41,10 @@ static inline void tb_dd_add(double *pair, double x) {
   pair[0] = s;
 }
 
+/* Make room for `need` elements of `elem` bytes in *p (capacity *cap), doubling from 1024;
+ * on failure *p is kept and the error names `what`. */
+int tb_grow(void **p, int64_t *cap, int64_t need, size_t elem, const char *what);
+
 /* CPU model name from /proc/cpuinfo ("unknown" if absent), for benchmark provenance. */
 void tb_cpu_model(char *out, size_t size);
 

@@ -301,3 +301,25 @@ int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t r
   return nids ? TB_ERR(TB_ERR_INTERNAL, "remote rows requested in a single-process build") : TB_OK;
 }
 #endif
+
+/* ---- both builds ---- */
+
+int tb_comm_route(const void *items, const int *dest, int64_t n, size_t item_bytes, void **recv, int64_t *nrecv) {
+  int rc = TB_OK;
+  const int size = tb_comm_size();
+  int64_t *count = NULL, *at = NULL;
+  char *send = NULL;
+  *recv = NULL;
+  TB_ALLOC(count, size);
+  TB_ALLOC(at, size);
+  TB_ALLOC(send, (int64_t)item_bytes * n);
+  memset(count, 0, sizeof(int64_t) * (size_t)size);
+  for (int64_t i = 0; i < n; i++) count[dest[i]]++;
+  for (int r = 0; r < size; r++) at[r] = r ? at[r - 1] + count[r - 1] : 0;
+  for (int64_t i = 0; i < n; i++)
+    memcpy(send + (size_t)at[dest[i]]++ * item_bytes, (const char *)items + (size_t)i * item_bytes, item_bytes);
+  rc = tb_comm_exchange(send, count, item_bytes, recv, nrecv);
+done:
+  free(count), free(at), free(send);
+  return rc;
+}

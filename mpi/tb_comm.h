@@ -35,6 +35,9 @@ int tb_comm_allgather(const void *mine, size_t bytes, void *all);
  * order; *recv (malloc'd, caller frees) gets *nrecv items grouped by source rank. */
 int tb_comm_exchange(const void *send, const int64_t *scount, size_t item_bytes, void **recv,
                      int64_t *nrecv);
+/* Send item i to rank dest[i]: a stable counting sort by destination (each rank receives
+ * a source's items in their original order, sources in rank order), then tb_comm_exchange. */
+int tb_comm_route(const void *items, const int *dest, int64_t n, size_t item_bytes, void **recv, int64_t *nrecv);
 /* First failing index of a check across ranks: min over ranks of `first`
  * (INT64_MAX = none) and the rank that owns it. */
 int tb_comm_first_index(int64_t first, int64_t *global_first, int *owner);
