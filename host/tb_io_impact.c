@@ -25,7 +25,7 @@ static int solve_on_root(tb_h5 *in, const tb_input_dims *D, double phi, const tb
   TB_ALLOC(T->emp, S);
   TB_ALLOC(T->share, S);
   TB_ALLOC(T->m, S);
-  TB_ALLOC(T->F, S * q);
+  TB_ALLOC(T->F, me ? S * q : 1);
   TB_GUARD(tb_h5_read(in, "/io/A", H5T_NATIVE_DOUBLE, 0, me ? S : 0, 1, T->A));
   TB_GUARD(tb_h5_read(in, "/io/value_added", H5T_NATIVE_DOUBLE, 0, me ? S : 0, 1, T->va));
   TB_GUARD(tb_h5_read(in, "/io/employment", H5T_NATIVE_DOUBLE, 0, me ? S : 0, 1, T->emp));

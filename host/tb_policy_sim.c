@@ -111,17 +111,21 @@ typedef struct {
   int64_t count[5];
 } sim_state;
 
+int tb_policy_check_regions(const tb_policy *p, int64_t R, const char *input) {
+  for (int i = 0; p->region_mode == TB_REGIONS_LIST && i < p->nregions; i++)
+    if (p->regions[i] >= R)
+      return TB_ERR(TB_ERR_USAGE, "[policy.%s] regions: region %d does not exist (%s has %lld regions)", p->name,
+                    (int)p->regions[i], input, (long long)R);
+  return TB_OK;
+}
+
 static int resolve_regions(const tb_market_book *B, const tb_policy *p, uint8_t *covered) {
+  TB_CALL(tb_policy_check_regions(p, B->R, "the input"));
   memset(covered, 0, (size_t)B->R);
   if (p->kind == TB_POLICY_NONE) return TB_OK;
   if (p->region_mode == TB_REGIONS_ALL) memset(covered, 1, (size_t)B->R);
   else if (p->region_mode == TB_REGIONS_HOME) covered[B->home] = 1;
-  for (int i = 0; p->region_mode == TB_REGIONS_LIST && i < p->nregions; i++) {
-    if (p->regions[i] >= B->R)
-      return TB_ERR(TB_ERR_USAGE, "[policy.%s] regions: region %d does not exist (the input has %lld regions)",
-                    p->name, (int)p->regions[i], (long long)B->R);
-    covered[p->regions[i]] = 1;
-  }
+  for (int i = 0; p->region_mode == TB_REGIONS_LIST && i < p->nregions; i++) covered[p->regions[i]] = 1;
   return TB_OK;
 }
 
@@ -201,6 +205,7 @@ static int period_deals(const tb_market_book *B, tb_policy_result *r, sim_state 
 static int period_close(const tb_market_book *B, const tb_policy *p, tb_policy_result *r, sim_state *S,
                         int64_t t) {
   const int64_t R = B->R;
+  int cert = 0; /* certificate regions come in ascending order, as period_prices priced them */
   for (int64_t g = 0; g < R; g++) {
     const int64_t at = g * B->T + t;
     const double ex = S->sums[2 * g] + S->sums[2 * g + 1], im = S->sums[2 * (R + g)] + S->sums[2 * (R + g) + 1];
@@ -210,7 +215,7 @@ static int period_close(const tb_market_book *B, const tb_policy *p, tb_policy_r
     if (r->covered[g] && p->kind == TB_POLICY_TARIFF) tb_dd_add(S->revenue, p->rate * r->imports[at]);
     if (!(r->covered[g] && p->kind == TB_POLICY_CERTIFICATES)) continue;
     tb_ledger *L = &S->ledger[g];
-    const double avail = tb_ledger_available(L, t);
+    const double avail = S->A[cert++].Q; /* the supply the auction cleared against */
     tb_ledger_consume(L, t, r->imports[at]);
     const double issued_before = L->issued_t;
     tb_ledger_close_period(L, t, p->ratio * r->exports[at]);

@@ -41,6 +41,8 @@ int tb_market_book_build(tb_market_book *B, const tb_deal_table *deals, int64_t 
                          const double *base_exports, const double *base_imports, double epsilon);
 void tb_market_book_free(tb_market_book *B);
 
+/* A usage error when a listed region is not below R (`input` names the file in the message). */
+int tb_policy_check_regions(const tb_policy *p, int64_t R, const char *input);
 /* Run policy `p` (regions resolved against R and home). Collective. */
 int tb_policy_run(const tb_market_book *B, const tb_policy *p, tb_policy_result *out);
 void tb_policy_result_free(tb_policy_result *r);

@@ -256,13 +256,7 @@ done:
 
 /* Policy regions are checked against the input before any deal is evaluated. */
 static int check_policy_regions(const tb_config *cfg, const tb_input_dims *D) {
-  for (int p = 0; p < cfg->npolicies; p++) {
-    const tb_policy *q = &cfg->policy[p];
-    for (int i = 0; q->region_mode == TB_REGIONS_LIST && i < q->nregions; i++)
-      if (q->regions[i] >= D->R)
-        return TB_ERR(TB_ERR_USAGE, "[policy.%s] regions: region %d does not exist (%s has %lld regions)", q->name,
-                      (int)q->regions[i], cfg->input_file, (long long)D->R);
-  }
+  for (int p = 0; p < cfg->npolicies; p++) TB_CALL(tb_policy_check_regions(&cfg->policy[p], D->R, cfg->input_file));
   return TB_OK;
 }
 
