@@ -174,6 +174,11 @@ static int period_prices(const tb_market_book *B, const tb_policy *p, tb_policy_
   return TB_OK;
 }
 
+/* The premium a deal importing into region g pays in period t (0 outside the policy's regions). */
+static double premium_at(const tb_market_book *B, const tb_policy_result *r, int64_t g, int64_t t) {
+  return g >= 0 && r->covered[g] ? r->price[g * B->T + t] : 0.0;
+}
+
 /* Which of period t's deals trade; their exports, imports and surplus, summed globally. */
 static int period_deals(const tb_market_book *B, tb_policy_result *r, sim_state *S, int64_t t) {
   const tb_deal_table *D = B->deals;
@@ -182,9 +187,8 @@ static int period_deals(const tb_market_book *B, tb_policy_result *r, sim_state 
   for (int64_t k = market_key(B, t, -1); k < market_key(B, t + 1, -1); k++)
     for (int64_t j = B->seg[k]; j < B->seg[k + 1]; j++) {
       const int64_t i = B->order[j], g = D->imp[i];
-      const int faces = g >= 0 && r->covered[g];
-      const double prem = faces ? r->price[g * B->T + t] : 0.0;
-      if (faces && !(D->bid[i] > prem)) {
+      const double prem = premium_at(B, r, g, t);
+      if (g >= 0 && r->covered[g] && !(D->bid[i] > prem)) {
         r->outcome[i] = r->kind == TB_POLICY_TARIFF ? TB_OUT_TARIFF_BLOCKED : TB_OUT_CERT_BLOCKED;
         S->count[r->outcome[i]]++;
         continue;
@@ -197,7 +201,7 @@ static int period_deals(const tb_market_book *B, tb_policy_result *r, sim_state 
         if (D->exp[i] == B->home) tb_dd_add(S->sector + 2 * D->sector[i], D->m[i]);
         if (g == B->home) tb_dd_add(S->sector + 2 * (B->S + D->sector[i]), D->m[i]);
       }
-      tb_dd_add(S->sums + 4 * R, D->S[i] - (prem != 0.0 ? prem * D->m[i] : 0.0));
+      tb_dd_add(S->sums + 4 * R, D->S[i] - prem * D->m[i]); /* prem is finite: the deal bid above it */
     }
   return tb_comm_sum_dd(S->sums, (int)(2 * R + 1));
 }
@@ -314,7 +318,5 @@ void tb_policy_result_free(tb_policy_result *r) {
 
 double tb_policy_premium(const tb_market_book *B, const tb_policy_result *r, int64_t i) {
   const tb_deal_table *D = B->deals;
-  if (r->outcome[i] != TB_OUT_TRADED) return NAN;
-  const int64_t g = D->imp[i];
-  return g >= 0 && r->covered[g] ? r->price[g * B->T + D->period[i]] : 0.0;
+  return r->outcome[i] == TB_OUT_TRADED ? premium_at(B, r, D->imp[i], D->period[i]) : NAN;
 }

@@ -127,10 +127,7 @@ static void print_summary(const run_stats *S, const tb_input_dims *D, const tb_c
 static void batch_charges(const tb_market_book *MB, const tb_policy_result *r, const tb_deal_buffers *B,
                           int64_t n, double *charge) {
   const int64_t at = n ? B->d0 - MB->deals->d0 : 0;
-  for (int64_t i = 0; i < n; i++) {
-    const double prem = tb_policy_premium(MB, r, at + i);
-    charge[i] = prem != 0.0 && !isnan(prem) ? prem * B->trade_value[i] : prem;
-  }
+  for (int64_t i = 0; i < n; i++) charge[i] = tb_policy_premium(MB, r, at + i) * B->trade_value[i]; /* NaN stays NaN */
 }
 
 /* A policy's direct values by entity, in deal order: (entity, V'') of every party of a traded deal. */
