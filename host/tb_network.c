@@ -2,6 +2,7 @@
 
 #include "tb_block.h"
 #include "tb_error.h"
+#include "tb_sort.h"
 #include "tb_util.h"
 #include "../mpi/tb_comm.h"
 
@@ -13,35 +14,31 @@
 enum { TB_NET_CHUNK = 4096 };
 
 typedef struct {
-  int64_t j, i, e; /* target, source, edge index (ties between parallel edges) */
+  int64_t j, i; /* target, source */
   double w;
 } edge;
 
-static int by_target(const void *a, const void *b) {
-  const edge *x = a, *y = b;
-  if (x->j != y->j) return x->j < y->j ? -1 : 1;
-  if (x->i != y->i) return x->i < y->i ? -1 : 1;
-  return x->e < y->e ? -1 : x->e > y->e;
-}
-
-static int cmp_i64(const void *a, const void *b) {
-  const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Sorted unique ids of v[0..n) outside [lo, hi) (malloc'd). */
-static int remote_ids(const int64_t *v, int64_t n, int64_t lo, int64_t hi, int64_t **out, int64_t *nout) {
+/* Sorted unique ids (< N) of v[0..n) outside [lo, hi) (malloc'd), by the radix sort. */
+static int remote_ids(const int64_t *v, int64_t n, int64_t N, int64_t lo, int64_t hi, int64_t **out,
+                      int64_t *nout) {
   int rc = TB_OK;
-  int64_t k = 0, *ids = NULL;
+  int64_t k = 0, *ids = NULL, *val = NULL, *tv = NULL;
+  uint64_t *key = NULL, *tk = NULL;
   TB_ALLOC(ids, n);
+  TB_ALLOC(key, n);
+  TB_ALLOC(tk, n);
+  TB_ALLOC(val, n);
+  TB_ALLOC(tv, n);
   for (int64_t e = 0; e < n; e++)
-    if (v[e] < lo || v[e] >= hi) ids[k++] = v[e];
-  qsort(ids, (size_t)k, sizeof *ids, cmp_i64);
+    if (v[e] < lo || v[e] >= hi) key[k] = (uint64_t)v[e], val[k++] = 0;
+  tb_radix_sort_pairs(key, val, k, tk, tv, (uint64_t)(N ? N - 1 : 0));
   int64_t u = 0;
   for (int64_t e = 0; e < k; e++)
-    if (!u || ids[e] != ids[u - 1]) ids[u++] = ids[e];
+    if (!u || (int64_t)key[e] != ids[u - 1]) ids[u++] = (int64_t)key[e];
   *out = ids, *nout = u;
+  ids = NULL;
 done:
+  free(ids), free(key), free(tk), free(val), free(tv);
   return rc;
 }
 
@@ -65,7 +62,7 @@ static int strengths(tb_network *G, const int64_t *ptr, const int64_t *col, cons
   TB_GUARD(tb_comm_sum_dd(tot, 1));
   const double total = tot[0] + tot[1];
   for (int64_t i = 0; i < G->n; i++) G->centrality[i] = total > 0 ? rowsum[i] / total : 0.0;
-  TB_GUARD(remote_ids(col, ne, G->lo, G->lo + G->n, &ids, &nids));
+  TB_GUARD(remote_ids(col, ne, G->N, G->lo, G->lo + G->n, &ids, &nids));
   TB_ALLOC(cr, nids);
   if (tb_comm_size() > 1) TB_GUARD(tb_comm_fetch_rows(G->N, G->centrality, G->lo, sizeof(double), ids, nids, cr));
   for (int64_t i = 0; i < G->n; i++) {
@@ -81,42 +78,49 @@ done:
   return rc;
 }
 
-/* Send every edge to its target's owner; there, in-edges sorted by (target, source). */
+/* Send every edge to its target's owner; there, in-edges sorted by (target, source, edge).
+ * Edges arrive in (source, edge) order (sources are block-distributed in rank order and
+ * tb_comm_route keeps each sender's order), so a stable placement by target sorts them. */
 static int to_targets(tb_network *G, const int64_t *ptr, const int64_t *col, const double *wn) {
   int rc = TB_OK;
   const int64_t ne = ptr[G->n] - ptr[0];
-  int64_t nrecv = 0, *srcid = NULL;
+  int64_t nrecv = 0, *srcid = NULL, *place = NULL;
   int *dest = NULL;
   edge *send = NULL, *recv = NULL;
   TB_ALLOC(send, ne);
   TB_ALLOC(dest, ne);
   for (int64_t i = 0; i < G->n; i++)
     for (int64_t e = ptr[i] - ptr[0]; e < ptr[i + 1] - ptr[0]; e++) {
-      send[e] = (edge){col[e], G->lo + i, ptr[0] + e, wn[e]};
+      send[e] = (edge){col[e], G->lo + i, wn[e]};
       dest[e] = tb_block_owner(G->N, tb_comm_size(), col[e]);
     }
   TB_GUARD(tb_comm_route(send, dest, ne, sizeof(edge), (void **)&recv, &nrecv));
-  qsort(recv, (size_t)nrecv, sizeof(edge), by_target);
   G->nin = nrecv;
   TB_ALLOC(G->in_ptr, G->n + 1);
   TB_ALLOC(G->src, nrecv);
   TB_ALLOC(G->w, nrecv);
   TB_ALLOC(srcid, nrecv);
+  TB_ALLOC(place, G->n);
   memset(G->in_ptr, 0, sizeof(int64_t) * (size_t)(G->n + 1));
-  for (int64_t k = 0; k < nrecv; k++) G->in_ptr[recv[k].j - G->lo + 1]++, srcid[k] = recv[k].i;
+  for (int64_t k = 0; k < nrecv; k++) G->in_ptr[recv[k].j - G->lo + 1]++;
   for (int64_t j = 0; j < G->n; j++) G->in_ptr[j + 1] += G->in_ptr[j];
-  TB_GUARD(remote_ids(srcid, nrecv, G->lo, G->lo + G->n, &G->halo, &G->nhalo));
+  memcpy(place, G->in_ptr, sizeof(int64_t) * (size_t)G->n);
+  for (int64_t k = 0; k < nrecv; k++) { /* stable: arrival order within each target */
+    const int64_t at = place[recv[k].j - G->lo]++;
+    srcid[at] = recv[k].i;
+    G->w[at] = recv[k].w;
+  }
+  TB_GUARD(remote_ids(srcid, nrecv, G->N, G->lo, G->lo + G->n, &G->halo, &G->nhalo));
   if (G->n + G->nhalo > INT32_MAX) {
     rc = TB_ERR(TB_ERR_USAGE, "network: %lld entities and halo on one rank; use more ranks", (long long)(G->n + G->nhalo));
     goto done;
   }
   for (int64_t k = 0; k < nrecv; k++) {
-    const int64_t i = recv[k].i;
+    const int64_t i = srcid[k];
     G->src[k] = (int32_t)(i >= G->lo && i < G->lo + G->n ? i - G->lo : G->n + find(G->halo, G->nhalo, i));
-    G->w[k] = recv[k].w;
   }
 done:
-  free(dest), free(send), free(recv), free(srcid);
+  free(dest), free(send), free(recv), free(srcid), free(place);
   return rc;
 }
 
