@@ -131,6 +131,19 @@ int tb_comm_allgather(const void *mine, size_t bytes, void *all) {
   return TB_OK;
 }
 
+/* The other side of an all-to-all: receive counts, both displacements and the total. */
+static int count_plan(const int *sc, int *rcnt, int *sd, int *rd, int64_t *total, const char *what) {
+  if (MPI_Alltoall(sc, 1, MPI_INT, rcnt, 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS)
+    return TB_ERR(TB_ERR_MPI, "MPI_Alltoall of %s counts failed", what);
+  *total = 0;
+  for (int r = 0; r < g_size; r++) {
+    sd[r] = r ? sd[r - 1] + sc[r - 1] : 0;
+    rd[r] = r ? rd[r - 1] + rcnt[r - 1] : 0;
+    *total += rcnt[r];
+  }
+  return TB_OK;
+}
+
 int tb_comm_exchange(const void *send, const int64_t *scount, size_t item_bytes, void **recv,
                      int64_t *nrecv) {
   int rc = TB_OK;
@@ -149,16 +162,8 @@ int tb_comm_exchange(const void *send, const int64_t *scount, size_t item_bytes,
     }
     sc[r] = (int)scount[r];
   }
-  if (MPI_Alltoall(sc, 1, MPI_INT, rc_, 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS) {
-    rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoall of item counts failed");
-    goto done;
-  }
   int64_t n = 0;
-  for (int r = 0; r < P; r++) {
-    sd[r] = r ? sd[r - 1] + sc[r - 1] : 0;
-    rd[r] = r ? rd[r - 1] + rc_[r - 1] : 0;
-    n += rc_[r];
-  }
+  TB_GUARD(count_plan(sc, rc_, sd, rd, &n, "item"));
   *recv = malloc(item_bytes * (size_t)(n ? n : 1));
   if (!*recv) {
     rc = TB_ERR(TB_ERR_MEMORY, "out of memory receiving %lld items", (long long)n);
@@ -202,16 +207,8 @@ int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t r
   TB_ALLOC(rdispl, P);
   memset(scount, 0, sizeof(int) * (size_t)P);
   for (int64_t i = 0; i < nids; i++) scount[tb_block_owner(n_global, P, ids[i])]++;
-  if (MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS) {
-    rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoall of request counts failed");
-    goto done;
-  }
   int64_t nreq = 0;
-  for (int r = 0; r < P; r++) {
-    sdispl[r] = r ? sdispl[r - 1] + scount[r - 1] : 0;
-    rdispl[r] = r ? rdispl[r - 1] + rcount[r - 1] : 0;
-    nreq += rcount[r];
-  }
+  TB_GUARD(count_plan(scount, rcount, sdispl, rdispl, &nreq, "request"));
   /* ids are sorted and owners are contiguous blocks, so ids are already grouped by owner */
   TB_ALLOC(req, nreq);
   if (MPI_Alltoallv(ids, scount, sdispl, MPI_INT64_T, req, rcount, rdispl, MPI_INT64_T,
