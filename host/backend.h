@@ -17,6 +17,15 @@ typedef struct {
   /* One Jacobi step of section 6: xn[j] = tb_network_row(V, x, j) for every row. The view
    * stays the same between calls of one solve (a GPU keeps it resident); x changes. */
   int (*network_step)(tb_backend *be, const tb_net_view *V, const double *x, double *xn);
+  /* Section 7, dense LU with partial pivoting of the column-major n x n matrix M. The caller
+   * keeps M until lu_free: the CPU factors it in place, a GPU copies it and keeps the factors
+   * resident. *zero_pivot: -1, or the 0-based step whose pivot is exactly zero (M singular). */
+  int (*lu_factor)(tb_backend *be, int64_t n, double *M, void **lu, int64_t *zero_pivot);
+  /* B := op(M)^-1 B for B column-major [n, nrhs]; trans 0 solves M X = B, 1 solves M^T X = B. */
+  int (*lu_solve)(tb_backend *be, void *lu, int trans, int64_t nrhs, double *B);
+  void (*lu_free)(tb_backend *be, void *lu);
+  /* C = A B, column-major, A [m, k], B [k, n], C [m, n]: the products of section 7. */
+  int (*gemm)(tb_backend *be, int64_t m, int64_t n, int64_t k, const double *A, const double *B, double *C);
   void (*finalize)(tb_backend *be);
 } tb_backend_ops;
 

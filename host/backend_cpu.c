@@ -10,6 +10,10 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#ifdef TB_HAVE_LAPACKE
+#include <cblas.h>
+#include <lapacke.h>
+#endif
 
 #define TB_CHUNK 1024 /* deals per chunk: its entity rows and powers stay in cache */
 
@@ -106,9 +110,76 @@ static int cpu_network_step(tb_backend *be, const tb_net_view *V, const double *
   return TB_OK;
 }
 
+#ifdef TB_HAVE_LAPACKE
+typedef struct {
+  lapack_int n;
+  double *a; /* the caller's M, factored in place */
+  lapack_int *ipiv;
+} cpu_lu;
+
+static int cpu_lu_factor(tb_backend *be, int64_t n, double *M, void **lu, int64_t *zero_pivot) {
+  (void)be;
+  if (n > INT32_MAX) return TB_ERR(TB_ERR_INPUT, "LU of order %lld: LAPACKE takes at most 2^31 - 1", (long long)n);
+  cpu_lu *f = calloc(1, sizeof *f);
+  if (f) f->ipiv = malloc(sizeof(lapack_int) * (size_t)(n ? n : 1));
+  if (!f || !f->ipiv) {
+    free(f);
+    return TB_ERR(TB_ERR_MEMORY, "out of memory for the pivots of an LU of order %lld", (long long)n);
+  }
+  f->n = (lapack_int)n, f->a = M;
+  const lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, f->n, f->n, M, f->n, f->ipiv);
+  *zero_pivot = info > 0 ? (int64_t)info - 1 : -1;
+  *lu = f;
+  if (info < 0) return TB_ERR(TB_ERR_INTERNAL, "LAPACKE_dgetrf: argument %d is invalid", (int)-info);
+  return TB_OK;
+}
+
+static int cpu_lu_solve(tb_backend *be, void *lu, int trans, int64_t nrhs, double *B) {
+  (void)be;
+  const cpu_lu *f = lu;
+  const lapack_int info =
+      LAPACKE_dgetrs(LAPACK_COL_MAJOR, trans ? 'T' : 'N', f->n, (lapack_int)nrhs, f->a, f->n, f->ipiv, B, f->n);
+  if (info) return TB_ERR(TB_ERR_INTERNAL, "LAPACKE_dgetrs: argument %d is invalid", (int)-info);
+  return TB_OK;
+}
+
+static void cpu_lu_free(tb_backend *be, void *lu) {
+  (void)be;
+  if (lu) free(((cpu_lu *)lu)->ipiv);
+  free(lu);
+}
+
+static int cpu_gemm(tb_backend *be, int64_t m, int64_t n, int64_t k, const double *A, const double *B, double *C) {
+  (void)be;
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0, A,
+              (blasint)(m ? m : 1), B, (blasint)(k ? k : 1), 0.0, C, (blasint)(m ? m : 1));
+  return TB_OK;
+}
+#else /* a bare build (no LAPACKE): section 7 needs a GPU backend or a rebuild */
+static int no_lapacke(void) {
+  return TB_ERR(TB_ERR_USAGE, "the CPU backend of this build has no LAPACKE/OpenBLAS (install liblapacke-dev "
+                              "libopenblas-dev and rebuild) and cannot do section 7");
+}
+static int cpu_lu_factor(tb_backend *be, int64_t n, double *M, void **lu, int64_t *zero_pivot) {
+  (void)be, (void)n, (void)M, *lu = NULL, *zero_pivot = -1;
+  return no_lapacke();
+}
+static int cpu_lu_solve(tb_backend *be, void *lu, int trans, int64_t nrhs, double *B) {
+  (void)be, (void)lu, (void)trans, (void)nrhs, (void)B;
+  return no_lapacke();
+}
+static void cpu_lu_free(tb_backend *be, void *lu) { (void)be, (void)lu; }
+static int cpu_gemm(tb_backend *be, int64_t m, int64_t n, int64_t k, const double *A, const double *B, double *C) {
+  (void)be, (void)m, (void)n, (void)k, (void)A, (void)B, (void)C;
+  return no_lapacke();
+}
+#endif
+
 static void cpu_finalize(tb_backend *be) {
   free(be->state);
   be->state = NULL;
 }
 
-const tb_backend_ops tb_backend_cpu_ops = {"cpu", cpu_init, cpu_deal_stage, cpu_network_step, cpu_finalize};
+const tb_backend_ops tb_backend_cpu_ops = {"cpu",        cpu_init,     cpu_deal_stage, cpu_network_step,
+                                           cpu_lu_factor, cpu_lu_solve, cpu_lu_free,    cpu_gemm,
+                                           cpu_finalize};

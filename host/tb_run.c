@@ -257,8 +257,8 @@ static int check_policy_regions(const tb_config *cfg, const tb_input_dims *D) {
   return TB_OK;
 }
 
-static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg, market_state *M,
-                        run_stats *S, int loud) {
+static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg, tb_backend *be,
+                        market_state *M, run_stats *S, int loud) {
   int rc = TB_OK;
   int64_t home = 0;
   double t = tb_now();
@@ -282,7 +282,7 @@ static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_
     TB_GUARD(tb_write_policy(out, D, prefix, &M->res[p], M->T.d0, M->T.n));
   }
   announce(loud, "input-output impacts");
-  TB_GUARD(tb_io_impacts(in, out, D, cfg->substitution, M->res, M->nres));
+  TB_GUARD(tb_io_impacts(in, out, be, D, cfg->substitution, M->res, M->nres));
   M->best = tb_recommend(cfg, M->res, M->nres);
   TB_GUARD(tb_write_policy(out, D, "", &M->res[M->best], M->T.d0, M->T.n));
   S->t[ST_MARKET] = tb_now() - t;
@@ -444,7 +444,7 @@ int tb_run(const tb_config *cfg) {
   }
   loop_pass L1 = {1, &M.T, NULL, NULL, 0, 0, NULL, NULL};
   TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L1)));
-  TB_GUARD(tb_comm_agree(market_stage(&in, &out, &D, cfg, &M, &S, loud)));
+  TB_GUARD(tb_comm_agree(market_stage(&in, &out, &D, cfg, &be, &M, &S, loud)));
   announce(loud, "applying the recommended policy to every deal");
   rc = tb_comm_agree((charge = malloc(sizeof(double) * (size_t)(cfg->batch_deals ? cfg->batch_deals : 1))) ? TB_OK
                      : TB_ERR(TB_ERR_MEMORY, "out of memory for the import charges"));

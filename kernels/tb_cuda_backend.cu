@@ -2,7 +2,9 @@
 // streaming of a batch through the GPU (sub-batches sized from free device memory,
 // pinned buffers, two streams) is host/tb_stream.c; this file supplies the CUDA calls
 // and the device choice. The math is tb_math.h, launched by tb_cuda_deal_launch().
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <cusolverDn.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,19 @@ int tb_cuda_device_count(void);
     cudaError_t e_ = (call);                                                                       \
     if (e_ != cudaSuccess)                                                                         \
       return TB_ERR(TB_ERR_GPU, "%s failed: %s", #call, cudaGetErrorString(e_));                   \
+  } while (0)
+
+#define CUSOLVER(call)                                                                             \
+  do {                                                                                             \
+    cusolverStatus_t e_ = (call);                                                                  \
+    if (e_ != CUSOLVER_STATUS_SUCCESS) return TB_ERR(TB_ERR_GPU, "%s failed: cusolver status %d", #call, (int)e_); \
+  } while (0)
+
+#define CUBLAS(call)                                                                               \
+  do {                                                                                             \
+    cublasStatus_t e_ = (call);                                                                    \
+    if (e_ != CUBLAS_STATUS_SUCCESS)                                                               \
+      return TB_ERR(TB_ERR_GPU, "%s failed: %s", #call, cublasGetStatusString(e_));                \
   } while (0)
 
 namespace {
@@ -110,9 +125,86 @@ int net_upload(net_state *g, const tb_net_view *V) {
   return TB_OK;
 }
 
+// Section 7 on the device: cuSOLVER's 64-bit getrf/getrs, the factors resident between solves.
+struct dense_state {
+  cusolverDnHandle_t solver;
+  cusolverDnParams_t params;
+  cublasHandle_t blas;
+};
+
+struct gpu_lu {
+  int64_t n;
+  double *a;     // factors, column-major n x n
+  int64_t *ipiv; // device pivots
+  int *info;     // device status word
+};
+
 struct cuda_state {
   tb_streamer *st;
   net_state net;
+  dense_state dense; // created on first use: most runs factor one small table, once
+};
+
+int dense_open(dense_state *d) {
+  if (d->solver) return TB_OK;
+  CUSOLVER(cusolverDnCreate(&d->solver));
+  CUSOLVER(cusolverDnCreateParams(&d->params));
+  CUBLAS(cublasCreate(&d->blas));
+  return TB_OK;
+}
+
+void dense_close(dense_state *d) {
+  if (d->params) cusolverDnDestroyParams(d->params);
+  if (d->solver) cusolverDnDestroy(d->solver);
+  if (d->blas) cublasDestroy(d->blas);
+  *d = dense_state{};
+}
+
+void lu_release(gpu_lu *f) {
+  if (!f) return;
+  cudaFree(f->a), cudaFree(f->ipiv), cudaFree(f->info);
+  delete f;
+}
+
+int dev_alloc(void **p, size_t bytes, const char *what) {
+  cudaError_t e = cudaMalloc(p, bytes ? bytes : 1);
+  if (e != cudaSuccess)
+    return TB_ERR(TB_ERR_GPU, "cudaMalloc of %zu bytes for %s failed: %s", bytes, what, cudaGetErrorString(e));
+  return TB_OK;
+}
+
+int lu_factor_on(dense_state *d, gpu_lu *f, const double *M, int64_t *zero_pivot) {
+  const int64_t n = f->n;
+  size_t dev_bytes = 0, host_bytes = 0;
+  void *dwork = nullptr;
+  int info = 0, rc = TB_OK;
+  TB_CALL(dev_alloc((void **)&f->a, sizeof(double) * (size_t)(n * n), "the LU factors"));
+  TB_CALL(dev_alloc((void **)&f->ipiv, sizeof(int64_t) * (size_t)n, "the LU pivots"));
+  TB_CALL(dev_alloc((void **)&f->info, sizeof(int), "the LU status"));
+  CU(cudaMemcpy(f->a, M, sizeof(double) * (size_t)(n * n), cudaMemcpyHostToDevice));
+  CUSOLVER(cusolverDnXgetrf_bufferSize(d->solver, d->params, n, n, CUDA_R_64F, f->a, n, CUDA_R_64F, &dev_bytes,
+                                       &host_bytes));
+  void *hwork = host_bytes ? malloc(host_bytes) : nullptr;
+  if (host_bytes && !hwork) return TB_ERR(TB_ERR_MEMORY, "out of host memory for cuSOLVER's getrf workspace");
+  rc = dev_alloc(&dwork, dev_bytes, "cuSOLVER's getrf workspace");
+  if (!rc) {
+    cusolverStatus_t e = cusolverDnXgetrf(d->solver, d->params, n, n, CUDA_R_64F, f->a, n, f->ipiv, CUDA_R_64F, dwork,
+                                          dev_bytes, hwork, host_bytes, f->info);
+    cudaError_t c = cudaMemcpy(&info, f->info, sizeof info, cudaMemcpyDeviceToHost);
+    if (e != CUSOLVER_STATUS_SUCCESS) rc = TB_ERR(TB_ERR_GPU, "cusolverDnXgetrf failed: cusolver status %d", (int)e);
+    else if (c != cudaSuccess) rc = TB_ERR(TB_ERR_GPU, "cudaMemcpy of getrf's info failed: %s", cudaGetErrorString(c));
+    else if (info < 0) rc = TB_ERR(TB_ERR_INTERNAL, "cusolverDnXgetrf: argument %d is invalid", -info);
+  }
+  cudaFree(dwork);
+  free(hwork);
+  *zero_pivot = info > 0 ? (int64_t)info - 1 : -1; // getrf's info is 1-based, like LAPACK's
+  return rc;
+}
+
+// Device copies of the column-major operands of one product (freed by the destructor).
+struct gemm_buffers {
+  double *a = nullptr, *b = nullptr, *c = nullptr;
+  ~gemm_buffers() { cudaFree(a), cudaFree(b), cudaFree(c); }
 };
 
 } // namespace
@@ -128,6 +220,54 @@ static int cuda_network_step(tb_backend *be, const tb_net_view *V, const double 
   cudaError_t e = (cudaError_t)tb_cuda_network_launch(&g->dev, g->x, g->xn);
   if (e != cudaSuccess) return TB_ERR(TB_ERR_GPU, "tb_network_kernel launch failed: %s", cudaGetErrorString(e));
   CU(cudaMemcpy(xn, g->xn, sizeof(double) * (size_t)V->n, cudaMemcpyDeviceToHost));
+  return TB_OK;
+}
+
+static int cuda_lu_factor(tb_backend *be, int64_t n, double *M, void **lu, int64_t *zero_pivot) {
+  dense_state *d = &((cuda_state *)be->state)->dense;
+  *lu = nullptr, *zero_pivot = -1;
+  TB_CALL(dense_open(d));
+  gpu_lu *f = new gpu_lu{n, nullptr, nullptr, nullptr};
+  const int rc = lu_factor_on(d, f, M, zero_pivot);
+  if (rc) lu_release(f);
+  else *lu = f;
+  return rc;
+}
+
+static int cuda_lu_solve(tb_backend *be, void *lu, int trans, int64_t nrhs, double *B) {
+  dense_state *d = &((cuda_state *)be->state)->dense;
+  const gpu_lu *f = (const gpu_lu *)lu;
+  const int64_t n = f->n;
+  gemm_buffers buf;
+  int info = 0;
+  TB_CALL(dev_alloc((void **)&buf.b, sizeof(double) * (size_t)(n * nrhs), "the right-hand sides"));
+  CU(cudaMemcpy(buf.b, B, sizeof(double) * (size_t)(n * nrhs), cudaMemcpyHostToDevice));
+  CUSOLVER(cusolverDnXgetrs(d->solver, d->params, trans ? CUBLAS_OP_T : CUBLAS_OP_N, n, nrhs, CUDA_R_64F, f->a, n,
+                            f->ipiv, CUDA_R_64F, buf.b, n, f->info));
+  CU(cudaMemcpy(&info, f->info, sizeof info, cudaMemcpyDeviceToHost));
+  if (info) return TB_ERR(TB_ERR_INTERNAL, "cusolverDnXgetrs: argument %d is invalid", -info);
+  CU(cudaMemcpy(B, buf.b, sizeof(double) * (size_t)(n * nrhs), cudaMemcpyDeviceToHost));
+  return TB_OK;
+}
+
+static void cuda_lu_free(tb_backend *, void *lu) { lu_release((gpu_lu *)lu); }
+
+static int cuda_gemm(tb_backend *be, int64_t m, int64_t n, int64_t k, const double *A, const double *B, double *C) {
+  dense_state *d = &((cuda_state *)be->state)->dense;
+  if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX)
+    return TB_ERR(TB_ERR_INPUT, "product of %lld x %lld by %lld x %lld: cuBLAS takes dimensions below 2^31",
+                  (long long)m, (long long)k, (long long)k, (long long)n);
+  TB_CALL(dense_open(d));
+  gemm_buffers buf;
+  const double one = 1.0, zero = 0.0;
+  TB_CALL(dev_alloc((void **)&buf.a, sizeof(double) * (size_t)(m * k), "a product's left factor"));
+  TB_CALL(dev_alloc((void **)&buf.b, sizeof(double) * (size_t)(k * n), "a product's right factor"));
+  TB_CALL(dev_alloc((void **)&buf.c, sizeof(double) * (size_t)(m * n), "a product"));
+  CU(cudaMemcpy(buf.a, A, sizeof(double) * (size_t)(m * k), cudaMemcpyHostToDevice));
+  CU(cudaMemcpy(buf.b, B, sizeof(double) * (size_t)(k * n), cudaMemcpyHostToDevice));
+  CUBLAS(cublasDgemm(d->blas, CUBLAS_OP_N, CUBLAS_OP_N, (int)m, (int)n, (int)k, &one, buf.a, (int)(m ? m : 1), buf.b,
+                     (int)(k ? k : 1), &zero, buf.c, (int)(m ? m : 1)));
+  CU(cudaMemcpy(C, buf.c, sizeof(double) * (size_t)(m * n), cudaMemcpyDeviceToHost));
   return TB_OK;
 }
 
@@ -158,12 +298,14 @@ static void cuda_finalize(tb_backend *be) {
   cuda_state *cs = (cuda_state *)be->state;
   if (!cs) return;
   net_release(&cs->net);
+  dense_close(&cs->dense);
   tb_stream_destroy(cs->st);
   delete cs;
   be->state = nullptr;
 }
 
-extern const tb_backend_ops tb_backend_cuda_ops = {"cuda", cuda_init, cuda_deal_stage, cuda_network_step,
-                                                   cuda_finalize};
+extern const tb_backend_ops tb_backend_cuda_ops = {"cuda",         cuda_init,     cuda_deal_stage,
+                                                   cuda_network_step, cuda_lu_factor, cuda_lu_solve,
+                                                   cuda_lu_free,   cuda_gemm,     cuda_finalize};
 
 } // extern "C"
