@@ -49,6 +49,11 @@ static const tb_key KEYS[] = {
     {"assessment", "w_jobs", K_DOUBLE, OFF(w_jobs), NULL, -1e300, 1e300, "0"},
     {"assessment", "w_balance", K_DOUBLE, OFF(w_balance), NULL, -1e300, 1e300, "1"},
     {"assessment", "w_surplus", K_DOUBLE, OFF(w_surplus), NULL, -1e300, 1e300, "1"},
+    {"assessment", "draws", K_INT, OFF(draws), NULL, 0, 1e6, "0"},
+    {"assessment", "seed", K_INT, OFF(seed), NULL, 0, 9007199254740992.0, "20261124"},
+    {"assessment", "sigma_p", K_DOUBLE, OFF(sigma_p), NULL, 0, 1e3, "0.2"},
+    {"assessment", "sigma_r", K_DOUBLE, OFF(sigma_r), NULL, 0, 1e3, "0.02"},
+    {"assessment", "sigma_e", K_DOUBLE, OFF(sigma_e), NULL, 0, 1e3, "0.2"},
 };
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
@@ -316,6 +321,9 @@ int tb_config_check(const tb_config *c) {
   if (!c->output_file[0]) return TB_ERR(TB_ERR_USAGE, "no output: give -o FILE or set [output] file");
   if (c->policy[0].kind != TB_POLICY_NONE)
     return TB_ERR(TB_ERR_USAGE, "[policy.none] is the baseline and must have kind = none");
+  if (c->draws == 1)
+    return TB_ERR(TB_ERR_USAGE, "assessment.draws = 1: sigma_rep is a sample standard deviation and needs 0 "
+                                "(deterministic) or at least 2 draws");
   return TB_OK;
 }
 

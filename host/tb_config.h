@@ -45,6 +45,8 @@ typedef struct {
   int64_t net_max_iter;
   double substitution;             /* section 7: phi, share of imports domestic output would replace */
   double w_gdp, w_jobs, w_balance, w_surplus; /* section 8 level weights */
+  int64_t draws, seed;             /* section 8: K Monte Carlo draws (0: deterministic only) */
+  double sigma_p, sigma_r, sigma_e; /* section 8: noise of probabilities, discount rates, epsilon */
   int npolicies;                   /* policy[0] is always the baseline `none` */
   tb_policy policy[TB_MAX_POLICIES];
 } tb_config;

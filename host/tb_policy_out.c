@@ -55,55 +55,65 @@ done:
   return rc;
 }
 
-static double level(const tb_config *cfg, const tb_policy_result *r) {
-  return cfg->w_gdp * r->gdp + cfg->w_jobs * r->jobs + cfg->w_balance * r->home_balance + cfg->w_surplus * r->surplus;
+enum { NCOL = 15, NDELTA = 8 };
+static const char *const COLUMNS[NCOL] = {"GDP",     "Jobs",    "Balance",  "Surplus",  "traded",
+                                          "blocked", "unfunded", "tariff_revenue", "network_multiplier",
+                                          "WAR",     "WAR_B",   "q05",      "q95",      "not_win_win",
+                                          "mean_cert_price"};
+
+/* One policy's row of /policies/metrics: its deterministic run, then section 8's assessment. */
+static void metrics_row(const tb_policy_result *r, const tb_assessment *A, int p, double *row) {
+  const double v[NCOL] = {r->gdp, r->jobs, r->home_balance, r->surplus, (double)r->traded,
+                          (double)(r->cert_blocked + r->tariff_blocked), (double)r->unfunded, r->tariff_revenue,
+                          r->network_multiplier, A->war[p], A->war_b[p], A->q05[p], A->q95[p],
+                          (double)r->not_win_win, r->mean_cert_price};
+  memcpy(row, v, sizeof v);
 }
 
-int tb_recommend(const tb_config *cfg, const tb_policy_result *r, int q) {
-  int best = 0;
-  const double base = level(cfg, &r[0]);
-  for (int p = 1; p < q; p++) /* WAR_B = (1 - margin)(Y_p - Y_none): same order as Y_p - Y_none */
-    if (level(cfg, &r[p]) - base > level(cfg, &r[best]) - base) best = p;
-  return best;
+static int write_draw_levels(tb_h5 *o, const tb_config *cfg, const tb_assessment *A, int me) {
+  char sigma[64];
+  snprintf(sigma, sizeof sigma, "%.17g", A->sigma_rep);
+  TB_CALL(tb_h5_attr_i64(o, "/policies", "draws", A->K));
+  TB_CALL(tb_h5_attr_i64(o, "/policies", "seed", cfg->seed));
+  TB_CALL(tb_h5_attr_str(o, "/policies", "sigma_rep", sigma));
+  TB_CALL(tb_h5_attr_i64(o, "/policies", "sigma_rep_fallback", A->sigma_fallback));
+  if (!A->K) return TB_OK;
+  const int64_t dims[2] = {A->K, A->Q};
+  return put(o, "/policies/draw_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, 0, me ? A->K : 0, A->levels);
 }
 
-enum { NCOL = 13 };
-static const char *const COLUMNS[NCOL] = {"GDP",     "Jobs",    "Balance",        "Surplus",
-                                          "traded",  "blocked", "unfunded",       "tariff_revenue",
-                                          "network_multiplier", "WAR", "WAR_B", "not_win_win", "mean_cert_price"};
-
-int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result *r, int q, int best) {
+int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result *r, int q, const tb_assessment *A) {
   int rc = TB_OK;
-  double *metrics = NULL;
+  double *metrics = NULL, *delta = NULL;
   char *names = NULL;
   const int me = tb_comm_rank() == 0;
   TB_ALLOC(metrics, q * NCOL);
+  TB_ALLOC(delta, q * NDELTA);
   TB_ALLOC(names, q * 64);
   memset(names, 0, (size_t)q * 64);
-  const double base = level(cfg, &r[0]);
   for (int p = 0; p < q; p++) {
-    const double war = level(cfg, &r[p]) - base; /* K = 0: sigma_rep = 1 */
-    const double row[NCOL] = {r[p].gdp, r[p].jobs, r[p].home_balance, r[p].surplus, (double)r[p].traded,
-                              (double)(r[p].cert_blocked + r[p].tariff_blocked), (double)r[p].unfunded,
-                              r[p].tariff_revenue, r[p].network_multiplier, war, (1.0 - cfg->margin_of_safety) * war,
-                              (double)r[p].not_win_win, r[p].mean_cert_price};
-    memcpy(metrics + p * NCOL, row, sizeof row);
+    metrics_row(&r[p], A, p, metrics + p * NCOL);
+    for (int c = 0; c < NDELTA; c++) delta[p * NDELTA + c] = metrics[p * NCOL + c] - metrics[c];
     snprintf(names + p * 64, 64, "%s", r[p].name);
   }
-  const int64_t dims[2] = {q, NCOL}, nq = q;
+  const int64_t dims[2] = {q, NCOL}, ddims[2] = {q, NDELTA}, nq = q;
   TB_GUARD(put(o, "/policies/metrics", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, 0, me ? q : 0, metrics));
   TB_GUARD(tb_h5_attr_strings(o, "/policies/metrics", "columns", NCOL, COLUMNS));
+  TB_GUARD(put(o, "/policies/deltas", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ddims, 0, me ? q : 0, delta));
+  TB_GUARD(tb_h5_attr_strings(o, "/policies/deltas", "columns", NDELTA, COLUMNS));
   hid_t st = tb_h5_string_type(64);
   rc = put(o, "/policies/names", st, st, 1, &nq, 0, me ? q : 0, names);
   H5Tclose(st);
   if (rc) goto done;
-  TB_GUARD(tb_h5_attr_str(o, "/policies", "recommended", r[best].name));
+  TB_GUARD(tb_h5_attr_str(o, "/policies", "recommended", r[A->best].name));
+  TB_GUARD(write_draw_levels(o, cfg, A, me));
 done:
-  free(metrics), free(names);
+  free(metrics), free(delta), free(names);
   return rc;
 }
 
-void tb_print_policies(const tb_policy_result *r, int q, int best) {
+void tb_print_policies(const tb_policy_result *r, int q, const tb_assessment *A) {
+  const int best = A->best;
   if (tb_comm_rank() != 0) return;
   static const char *KIND[] = {"none", "tariff", "certificates"};
   for (int p = 0; p < q; p++) {
@@ -116,9 +126,13 @@ void tb_print_policies(const tb_policy_result *r, int q, int best) {
                  (long long)r[p].cert_markets_closed);
     }
     printf("  policy %-14s %-12s traded %lld, blocked %lld, avg certificate price %s, home balance change %+.6g, "
-           "GDP change %+.6g%s\n", r[p].name, KIND[r[p].kind], (long long)r[p].traded,
-           (long long)(r[p].cert_blocked + r[p].tariff_blocked), price, r[p].home_balance - r[0].home_balance,
-           r[p].gdp - r[0].gdp, p == best ? "  <- recommended" : "");
+           "GDP change %+.6g, WAR %+.4g (WAR_B %+.4g, 5%%-95%% %+.3g..%+.3g)%s\n", r[p].name, KIND[r[p].kind],
+           (long long)r[p].traded, (long long)(r[p].cert_blocked + r[p].tariff_blocked), price,
+           r[p].home_balance - r[0].home_balance, r[p].gdp - r[0].gdp, A->war[p], A->war_b[p], A->q05[p], A->q95[p],
+           p == best ? "  <- recommended" : "");
   }
+  if (A->K) printf("  assessment: %d Monte Carlo draws, sigma_rep %.6g\n", A->K, A->sigma_rep);
+  if (A->sigma_fallback)
+    printf("  WARNING: sigma_rep = 0 (the `none` policy's level is the same in every draw); WAR uses sigma_rep = 1\n");
   fflush(stdout);
 }

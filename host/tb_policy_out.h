@@ -3,6 +3,7 @@
 #ifndef TB_POLICY_OUT_H
 #define TB_POLICY_OUT_H
 
+#include "tb_assess.h"
 #include "tb_config.h"
 #include "tb_funding.h"
 #include "tb_h5.h"
@@ -13,10 +14,10 @@ int tb_write_funding(tb_h5 *o, const tb_input_dims *D, const tb_deal_table *T, c
 /* Under `prefix` ("" for the root, "/policies/NAME" otherwise). */
 int tb_write_policy(tb_h5 *o, const tb_input_dims *D, const char *prefix, const tb_policy_result *r,
                     int64_t d0, int64_t n);
-/* Y = w_gdp GDP + w_jobs Jobs + w_balance Balance + w_surplus Surplus; deterministic WAR (K = 0): Y_p - Y_none. */
-int tb_recommend(const tb_config *cfg, const tb_policy_result *r, int q);
-int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result *r, int q, int best);
-/* One line per policy on stdout (rank 0). */
-void tb_print_policies(const tb_policy_result *r, int q, int best);
+/* /policies/names, /policies/metrics (the deterministic runs and section 8's assessment) and,
+ * with draws, /policies/draw_levels [K, Q]. */
+int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result *r, int q, const tb_assessment *A);
+/* One line per policy on stdout (rank 0), and the sigma_rep warning. */
+void tb_print_policies(const tb_policy_result *r, int q, const tb_assessment *A);
 
 #endif

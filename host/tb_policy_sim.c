@@ -316,6 +316,14 @@ void tb_policy_result_free(tb_policy_result *r) {
   memset(r, 0, sizeof *r);
 }
 
+void tb_policy_result_keep_totals(tb_policy_result *r) {
+  double **arrays[8] = {&r->exports, &r->imports, &r->balance, &r->price, &r->issued, &r->used, &r->expired,
+                        &r->base_served};
+  for (int i = 0; i < 8; i++) free(*arrays[i]), *arrays[i] = NULL;
+  free(r->outcome), free(r->covered);
+  r->outcome = r->covered = NULL;
+}
+
 double tb_policy_premium(const tb_market_book *B, const tb_policy_result *r, int64_t i) {
   const tb_deal_table *D = B->deals;
   return r->outcome[i] == TB_OUT_TRADED ? premium_at(B, r, D->imp[i], D->period[i]) : NAN;

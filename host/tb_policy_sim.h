@@ -46,6 +46,9 @@ int tb_policy_check_regions(const tb_policy *p, int64_t R, const char *input);
 /* Run policy `p` (regions resolved against R and home). Collective. */
 int tb_policy_run(const tb_market_book *B, const tb_policy *p, tb_policy_result *out);
 void tb_policy_result_free(tb_policy_result *r);
+/* Free the per-deal and per-region arrays, keeping the totals and the home region's sector
+ * vectors (all a Monte Carlo draw needs for section 7 and its level). */
+void tb_policy_result_keep_totals(tb_policy_result *r);
 /* The import premium deal i pays under a result (0 if none), NaN if it does not trade. */
 double tb_policy_premium(const tb_market_book *B, const tb_policy_result *r, int64_t i);
 

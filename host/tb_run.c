@@ -4,7 +4,9 @@
 
 #include "backend.h"
 #include "tb_block.h"
+#include "tb_assess.h"
 #include "tb_deals_io.h"
+#include "tb_draws.h"
 #include "tb_funding.h"
 #include "tb_io_impact.h"
 #include "tb_network.h"
@@ -23,10 +25,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-enum { ST_VALIDATE, ST_HASH, ST_ENTITIES, ST_READ, ST_FETCH, ST_COMPUTE, ST_WRITE, ST_FUNDING, ST_MARKET,
+enum { ST_VALIDATE, ST_HASH, ST_ENTITIES, ST_READ, ST_FETCH, ST_COMPUTE, ST_WRITE, ST_DRAWS, ST_FUNDING, ST_MARKET,
        ST_NETWORK, ST_TOTAL, ST_N };
-static const char *STAGE[ST_N] = {"validate", "hash",  "entities", "read",   "fetch",   "compute",
-                                  "write",    "funding", "market", "network", "total"};
+static const char *STAGE[ST_N] = {"validate", "hash",    "entities", "read",    "fetch", "compute",
+                                  "write",    "draws",   "funding",  "market",  "network", "total"};
 
 typedef struct {
   int64_t passes; /* deal evaluations per deal: 1 + one per policy */
@@ -147,8 +149,18 @@ static int contrib_push(contrib *c, int64_t e, double v) {
   return TB_OK;
 }
 
+/* Section 8: what funding and the market need of every deal in every draw, [K * n] each
+ * (draw k of local deal i at k * n + i); the rest of a deal's table does not change. */
+typedef struct {
+  int K;
+  int64_t n;
+  double *bid, *S;
+  uint8_t *status;
+} draw_tables;
+
 typedef struct {
   int pass;                   /* 1: values, status, market data; 2: every policy's split, the recommended written */
+  draw_tables *W;             /* pass 1 with draws */
   tb_deal_table *T;           /* pass 1 fills it */
   const tb_market_book *MB;   /* pass 2 */
   const tb_policy_result *res;
@@ -175,6 +187,70 @@ static int apply_policy(const loop_pass *L, int p, tb_backend *be, const tb_conf
   return TB_OK;
 }
 
+static int draw_tables_alloc(draw_tables *W, int K, int64_t n) {
+  int rc = TB_OK;
+  memset(W, 0, sizeof *W);
+  W->K = K, W->n = n;
+  if (!K) return TB_OK;
+  if ((double)K * (double)n * 17.0 > 0.5 * (double)INT64_MAX)
+    return TB_ERR(TB_ERR_USAGE, "assessment.draws = %d over %lld deals on a rank is too large", K, (long long)n);
+  TB_ALLOC(W->bid, (int64_t)K * n);
+  TB_ALLOC(W->S, (int64_t)K * n);
+  TB_ALLOC(W->status, (int64_t)K * n);
+done:
+  return rc;
+}
+
+/* Pass 1's scratch for the draws of a batch: one entity row per party, so a draw redraws a
+ * party's discount rate by the party's entity id, and the redrawn probabilities. */
+typedef struct {
+  int64_t cap_e, cap_i, cap_r, cap_c;
+  int64_t *entity, *ident;
+  tb_entity_row *rows;
+  double *prob;
+} draw_scratch;
+
+static void draw_scratch_free(draw_scratch *X) {
+  free(X->entity), free(X->ident), free(X->rows), free(X->prob);
+  memset(X, 0, sizeof *X);
+}
+
+static int draw_scratch_fit(draw_scratch *X, int64_t np, int64_t nc) {
+  TB_CALL(tb_grow((void **)&X->entity, &X->cap_e, np, sizeof(int64_t), "the draws' entity ids"));
+  TB_CALL(tb_grow((void **)&X->ident, &X->cap_i, np, sizeof(int64_t), "the draws' party rows"));
+  TB_CALL(tb_grow((void **)&X->rows, &X->cap_r, np, sizeof(tb_entity_row), "the draws' entity rows"));
+  TB_CALL(tb_grow((void **)&X->prob, &X->cap_c, nc, sizeof(double), "the draws' probabilities"));
+  return TB_OK;
+}
+
+/* Every draw's world of the batch (MODEL.md section 8), evaluated on the backend into the
+ * draw tables. Runs after the batch's deterministic results are written. */
+static int batch_draws(const tb_config *cfg, tb_backend *be, const tb_entity_table *E, tb_deal_buffers *B,
+                       int64_t n, draw_tables *W, int64_t at, draw_scratch *X) {
+  const tb_draw_params DP = {(uint64_t)cfg->seed, cfg->sigma_p, cfg->sigma_r, cfg->sigma_e};
+  const int64_t np = B->b.nparty, nc = B->b.ncomp;
+  if (!n) return TB_OK;
+  TB_CALL(draw_scratch_fit(X, np, nc));
+  for (int64_t q = 0; q < np; q++) {
+    const int64_t row = B->b.party_row[q];
+    X->entity[q] = row < E->nlocal ? E->lo + row : B->ids[row - E->nlocal];
+    X->ident[q] = q;
+  }
+  tb_deal_batch view = B->b;
+  view.rows = X->rows, view.nrows = np, view.nrows_static = 0, view.party_row = X->ident;
+  view.comp_prob = X->prob, view.charge = NULL;
+  for (int k = 0; k < W->K; k++) {
+    tb_draw_party_rows(&DP, k, &B->b, X->entity, X->rows);
+    tb_draw_probs(&DP, k, B->c0, nc, B->b.comp_prob, X->prob);
+    TB_CALL(be->ops->deal_stage(be, &cfg->deal, &view));
+    const int64_t o = (int64_t)k * W->n + at;
+    memcpy(W->bid + o, view.bid, sizeof(double) * (size_t)n);
+    memcpy(W->S + o, view.surplus, sizeof(double) * (size_t)n);
+    memcpy(W->status + o, view.status, (size_t)n);
+  }
+  return TB_OK;
+}
+
 static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg,
                      tb_backend *be, tb_entity_table *E, run_stats *S, loop_pass *L) {
   int rc = TB_OK;
@@ -183,7 +259,9 @@ static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_con
   const int64_t bs = cfg->batch_deals;
   int64_t nb = (hi - lo + bs - 1) / bs;
   tb_deal_buffers B;
+  draw_scratch X;
   memset(&B, 0, sizeof B);
+  memset(&X, 0, sizeof X);
   tb_progress prog;
   tb_progress_start(&prog, L->pass == 1 ? "deals" : "apply policy",
                     rank == 0 ? (cfg->progress == 0 ? 1 : cfg->progress == 1 ? 2 : 0) : 0);
@@ -204,14 +282,20 @@ static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_con
     double t1 = tb_now();
     TB_GUARD(write_batch(out, &B, L->pass));
     if (L->pass == 1) TB_GUARD(keep_for_market(in, &B, n, L->T));
+    if (L->pass == 1) tally(S, &B);
     S->t[ST_COMPUTE] += t1 - t0;
     S->t[ST_WRITE] += tb_now() - t1;
-    if (L->pass == 1) tally(S, &B);
+    if (L->pass == 1 && L->W->K) {
+      t0 = tb_now();
+      TB_GUARD(batch_draws(cfg, be, E, &B, n, L->W, n ? B.d0 - L->T->d0 : 0, &X));
+      S->t[ST_DRAWS] += tb_now() - t0;
+    }
     /* batches run in lockstep, so rank 0's fraction is the whole run's */
     tb_progress_update(&prog, (double)(k + 1) / (double)nb * (double)D->M, (double)D->M, "deals");
   }
 done:
   tb_deal_buffers_free(&B);
+  draw_scratch_free(&X);
   return rc;
 }
 
@@ -235,8 +319,10 @@ typedef struct {
   tb_funding F;
   tb_market_book MB;
   double *trade; /* base exports then base imports, [R*T] each, on every rank */
-  tb_policy_result *res;
-  int nres, best;
+  tb_policy_result *res; /* [nres] deterministic runs, then [K * nres] draws (totals only) */
+  int nres, nall, best;
+  draw_tables W;
+  tb_assessment A;
   contrib *contribs; /* [nres] pass 2's direct values */
   tb_network_stats *net; /* [nres] */
 } market_state;
@@ -257,10 +343,55 @@ static int check_policy_regions(const tb_config *cfg, const tb_input_dims *D) {
   return TB_OK;
 }
 
+/* Draw k's funding and policies over its deal table (the deterministic table with the draw's
+ * bids, surpluses and statuses) and its epsilon; keeps each run's totals in res[Q * (k + 1) + p]. */
+static int market_draw(const tb_input_dims *D, const tb_config *cfg, market_state *M, int64_t home, int k,
+                       uint8_t *funded) {
+  int rc = TB_OK;
+  const tb_draw_params DP = {(uint64_t)cfg->seed, cfg->sigma_p, cfg->sigma_r, cfg->sigma_e};
+  const tb_funding_params fp = {cfg->margin_of_safety, cfg->theta, cfg->budget, D->S};
+  const int64_t o = (int64_t)k * M->W.n;
+  tb_deal_table T = M->T;
+  tb_funding F;
+  tb_market_book MB;
+  memset(&F, 0, sizeof F);
+  memset(&MB, 0, sizeof MB);
+  T.bid = M->W.bid + o, T.S = M->W.S + o, T.status = M->W.status + o, T.funded = funded;
+  TB_GUARD(tb_funding_select(&T, &fp, &F));
+  TB_GUARD(tb_market_book_build(&MB, &T, D->R, D->T, D->S, home, M->trade, M->trade + D->R * D->T,
+                                tb_draw_epsilon(&DP, k, cfg->elasticity)));
+  for (int p = 0; p < cfg->npolicies; p++) {
+    tb_policy_result *r = &M->res[cfg->npolicies * (k + 1) + p];
+    M->nall = cfg->npolicies * (k + 1) + p + 1;
+    TB_GUARD(tb_policy_run(&MB, &cfg->policy[p], r));
+    tb_policy_result_keep_totals(r);
+  }
+done:
+  tb_market_book_free(&MB);
+  tb_funding_free(&F);
+  return rc;
+}
+
+/* Section 8: levels of every run, WAR against `none`, the recommended policy. */
+static int assess(const tb_config *cfg, market_state *M) {
+  int rc = TB_OK;
+  const int Q = M->nres, K = M->W.K;
+  double *y = NULL;
+  TB_ALLOC(y, M->nall);
+  for (int i = 0; i < M->nall; i++) y[i] = tb_level(cfg, &M->res[i]);
+  TB_GUARD(tb_assess(cfg, Q, K, y, y + Q, &M->A));
+  M->best = M->A.best;
+done:
+  free(y);
+  return rc;
+}
+
 static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg, tb_backend *be,
                         market_state *M, run_stats *S, int loud) {
   int rc = TB_OK;
   int64_t home = 0;
+  uint8_t *funded = NULL;
+  const int Q = cfg->npolicies, K = M->W.K;
   double t = tb_now();
   announce(loud, "funding development opportunities");
   const tb_funding_params fp = {cfg->margin_of_safety, cfg->theta, cfg->budget, D->S};
@@ -272,21 +403,25 @@ static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_
   TB_GUARD(read_base_trade(in, D, M, &home));
   TB_GUARD(tb_market_book_build(&M->MB, &M->T, D->R, D->T, D->S, home, M->trade, M->trade + D->R * D->T,
                                 cfg->elasticity));
-  TB_ALLOC(M->res, cfg->npolicies);
-  memset(M->res, 0, sizeof(tb_policy_result) * (size_t)cfg->npolicies);
-  for (int p = 0; p < cfg->npolicies; p++) {
+  TB_ALLOC(M->res, (int64_t)Q * (K + 1));
+  memset(M->res, 0, sizeof(tb_policy_result) * (size_t)Q * (size_t)(K + 1));
+  for (int p = 0; p < Q; p++) {
     char prefix[128];
-    M->nres = p + 1;
+    M->nres = M->nall = p + 1;
     TB_GUARD(tb_policy_run(&M->MB, &cfg->policy[p], &M->res[p]));
     snprintf(prefix, sizeof prefix, "/policies/%s", cfg->policy[p].name);
     TB_GUARD(tb_write_policy(out, D, prefix, &M->res[p], M->T.d0, M->T.n));
   }
+  if (K) announce(loud, "funding and policies of every draw");
+  TB_ALLOC(funded, M->T.n);
+  for (int k = 0; k < K; k++) TB_GUARD(market_draw(D, cfg, M, home, k, funded));
   announce(loud, "input-output impacts");
-  TB_GUARD(tb_io_impacts(in, out, be, D, cfg->substitution, M->res, M->nres));
-  M->best = tb_recommend(cfg, M->res, M->nres);
+  TB_GUARD(tb_io_impacts(in, out, be, D, cfg->substitution, M->res, M->nall)); /* every run, one factorisation */
+  TB_GUARD(assess(cfg, M));
   TB_GUARD(tb_write_policy(out, D, "", &M->res[M->best], M->T.d0, M->T.n));
   S->t[ST_MARKET] = tb_now() - t;
 done:
+  free(funded);
   return rc;
 }
 
@@ -365,7 +500,9 @@ static void market_free(market_state *M) {
   for (int p = 0; M->contribs && p < M->nres; p++) free(M->contribs[p].v);
   free(M->contribs);
   free(M->net);
-  for (int p = 0; p < M->nres; p++) tb_policy_result_free(&M->res[p]);
+  for (int p = 0; p < M->nall; p++) tb_policy_result_free(&M->res[p]);
+  free(M->W.bid), free(M->W.S), free(M->W.status);
+  tb_assessment_free(&M->A);
   free(M->res);
   free(M->trade);
   tb_market_book_free(&M->MB);
@@ -441,8 +578,9 @@ int tb_run(const tb_config *cfg) {
     const int rank = tb_comm_rank(), size = tb_comm_size();
     const int64_t lo = tb_block_lo(D.M, rank, size), hi = tb_block_lo(D.M, rank + 1, size);
     TB_GUARD(tb_comm_agree(tb_deal_table_alloc(&M.T, hi - lo, lo)));
+    TB_GUARD(tb_comm_agree(draw_tables_alloc(&M.W, (int)cfg->draws, hi - lo)));
   }
-  loop_pass L1 = {1, &M.T, NULL, NULL, 0, 0, NULL, NULL};
+  loop_pass L1 = {1, &M.W, &M.T, NULL, NULL, 0, 0, NULL, NULL};
   TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L1)));
   TB_GUARD(tb_comm_agree(market_stage(&in, &out, &D, cfg, &be, &M, &S, loud)));
   announce(loud, "applying the recommended policy to every deal");
@@ -452,12 +590,12 @@ int tb_run(const tb_config *cfg) {
   rc = tb_comm_agree((M.contribs = calloc((size_t)M.nres, sizeof(contrib))) ? TB_OK
                      : TB_ERR(TB_ERR_MEMORY, "out of memory"));
   if (rc) goto done;
-  loop_pass L2 = {2, &M.T, &M.MB, M.res, M.nres, M.best, charge, M.contribs};
+  loop_pass L2 = {2, &M.W, &M.T, &M.MB, M.res, M.nres, M.best, charge, M.contribs};
   S.passes = 1 + M.nres;
   TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L2)));
   announce(loud, "network spillovers");
   TB_GUARD(tb_comm_agree(network_stage(&in, &out, &D, cfg, &be, &M, &S)));
-  TB_GUARD(tb_comm_agree(tb_write_policy_table(&out, cfg, M.res, M.nres, M.best)));
+  TB_GUARD(tb_comm_agree(tb_write_policy_table(&out, cfg, M.res, M.nres, &M.A)));
   TB_GUARD(tb_comm_agree(write_root_attrs(&out, cfg, be.ops->name, sha)));
 done:
   rc = tb_output_finish(&out, &in, tmp, cfg->output_file, have_out, rc);
@@ -472,7 +610,7 @@ done:
   S.t[ST_TOTAL] = tb_now() - t_start;
   TB_CALL(reduce_stats(&S));
   if (tb_comm_rank() == 0) print_summary(&S, &D, cfg, backend_name);
-  tb_print_policies(M.res, M.nres, M.best);
+  tb_print_policies(M.res, M.nres, &M.A);
   print_network(&M);
   market_free(&M);
   return TB_OK;
