@@ -16,8 +16,8 @@ for n in 2 4; do
   "${MPI[@]}" -n $n "$TB" generate -o in$n.h5 $G --batch $((1000 * n + 7)) >/dev/null; ok $? "generate $n ranks"
   h5diff in1.h5 in$n.h5 >/dev/null; ok $? "generate: 1 vs $n ranks differ"
 done
-# sections 4-5 too: a binding budget, a tariff and a certificate market on every region
-printf '[input]\nfile = in1.h5\n[split]\nscope = all\n[funding]\nbudget = 300\n[policy.tariff]\nkind = tariff\nrate = 0.2\nregions = all\n[policy.certs]\nkind = certificates\nratio = 0.5\nexpiry = 2\nfloor = 0.01\nregions = all\n' > run.ini
+# sections 4-5 and 8 too: a binding budget, a tariff and a certificate market on every region, 3 draws
+printf '[input]\nfile = in1.h5\n[assessment]\ndraws = 3\n[split]\nscope = all\n[funding]\nbudget = 300\n[policy.tariff]\nkind = tariff\nrate = 0.2\nregions = all\n[policy.certs]\nkind = certificates\nratio = 0.5\nexpiry = 2\nfloor = 0.01\nregions = all\n' > run.ini
 "$TB" run -c run.ini -o out1.h5 --overwrite > log1.txt; ok $? "run 1 rank"
 for n in 2 4; do
   "${MPI[@]}" -n $n "$TB" run -c run.ini -o out$n.h5 --overwrite --set run.batch_deals=$((997 * n)) > log$n.txt
