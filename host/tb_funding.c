@@ -179,8 +179,10 @@ int tb_funding_select(tb_deal_table *T, const tb_funding_params *P, tb_funding *
   cnt[1] = n, cnt[2] = nf;
   TB_GUARD(tb_comm_allreduce_i64(cnt, 3, TB_OP_SUM));
   F->nopp = cnt[0], F->nunder = cnt[1], F->nfunded = cnt[2];
-  TB_GUARD(redistribute(v, n, F->nunder, cut, F));
-  TB_GUARD(sector_index(T, P->nsectors, F));
+  if (P->ranked) {
+    TB_GUARD(redistribute(v, n, F->nunder, cut, F));
+    TB_GUARD(sector_index(T, P->nsectors, F));
+  }
 done:
   free(v), free(prefix);
   return rc;

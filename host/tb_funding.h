@@ -7,6 +7,7 @@
 typedef struct {
   double margin_of_safety, theta, budget;
   int64_t nsectors;
+  int ranked; /* 1: also the ranked opportunities and the sector index (outputs); 0: T->funded and totals only */
 } tb_funding_params;
 
 typedef struct {
@@ -20,7 +21,8 @@ typedef struct {
   double *sector_index; /* [nsectors], NaN for a sector without opportunities */
 } tb_funding;
 
-/* Sets T->funded (1 also for deals that need no funding). Collective. */
+/* Sets T->funded (1 also for deals that need no funding) and the global totals; with
+ * P->ranked, also this rank's slice of the ranking and the sector index. Collective. */
 int tb_funding_select(tb_deal_table *T, const tb_funding_params *P, tb_funding *out);
 void tb_funding_free(tb_funding *F);
 

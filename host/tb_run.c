@@ -187,6 +187,14 @@ static int apply_policy(const loop_pass *L, int p, tb_backend *be, const tb_conf
   return TB_OK;
 }
 
+static tb_draw_params draw_params(const tb_config *cfg) {
+  return (tb_draw_params){(uint64_t)cfg->seed, cfg->sigma_p, cfg->sigma_r, cfg->sigma_e};
+}
+
+static tb_funding_params funding_params(const tb_config *cfg, const tb_input_dims *D, int ranked) {
+  return (tb_funding_params){cfg->margin_of_safety, cfg->theta, cfg->budget, D->S, ranked};
+}
+
 static int draw_tables_alloc(draw_tables *W, int K, int64_t n) {
   int rc = TB_OK;
   memset(W, 0, sizeof *W);
@@ -227,7 +235,7 @@ static int draw_scratch_fit(draw_scratch *X, int64_t np, int64_t nc) {
  * draw tables. Runs after the batch's deterministic results are written. */
 static int batch_draws(const tb_config *cfg, tb_backend *be, const tb_entity_table *E, tb_deal_buffers *B,
                        int64_t n, draw_tables *W, int64_t at, draw_scratch *X) {
-  const tb_draw_params DP = {(uint64_t)cfg->seed, cfg->sigma_p, cfg->sigma_r, cfg->sigma_e};
+  const tb_draw_params DP = draw_params(cfg);
   const int64_t np = B->b.nparty, nc = B->b.ncomp;
   if (!n) return TB_OK;
   TB_CALL(draw_scratch_fit(X, np, nc));
@@ -282,9 +290,9 @@ static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_con
     double t1 = tb_now();
     TB_GUARD(write_batch(out, &B, L->pass));
     if (L->pass == 1) TB_GUARD(keep_for_market(in, &B, n, L->T));
-    if (L->pass == 1) tally(S, &B);
     S->t[ST_COMPUTE] += t1 - t0;
     S->t[ST_WRITE] += tb_now() - t1;
+    if (L->pass == 1) tally(S, &B);
     if (L->pass == 1 && L->W->K) {
       t0 = tb_now();
       TB_GUARD(batch_draws(cfg, be, E, &B, n, L->W, n ? B.d0 - L->T->d0 : 0, &X));
@@ -348,8 +356,8 @@ static int check_policy_regions(const tb_config *cfg, const tb_input_dims *D) {
 static int market_draw(const tb_input_dims *D, const tb_config *cfg, market_state *M, int64_t home, int k,
                        uint8_t *funded) {
   int rc = TB_OK;
-  const tb_draw_params DP = {(uint64_t)cfg->seed, cfg->sigma_p, cfg->sigma_r, cfg->sigma_e};
-  const tb_funding_params fp = {cfg->margin_of_safety, cfg->theta, cfg->budget, D->S};
+  const tb_draw_params DP = draw_params(cfg);
+  const tb_funding_params fp = funding_params(cfg, D, 0); /* a draw writes no ranking */
   const int64_t o = (int64_t)k * M->W.n;
   tb_deal_table T = M->T;
   tb_funding F;
@@ -394,7 +402,7 @@ static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_
   const int Q = cfg->npolicies, K = M->W.K;
   double t = tb_now();
   announce(loud, "funding development opportunities");
-  const tb_funding_params fp = {cfg->margin_of_safety, cfg->theta, cfg->budget, D->S};
+  const tb_funding_params fp = funding_params(cfg, D, 1);
   TB_GUARD(tb_funding_select(&M->T, &fp, &M->F));
   TB_GUARD(tb_write_funding(out, D, &M->T, &M->F));
   S->t[ST_FUNDING] = tb_now() - t;
