@@ -164,10 +164,7 @@ int tb_funding_select(tb_deal_table *T, const tb_funding_params *P, tb_funding *
   qsort(v, (size_t)n, sizeof(item), by_key);
   TB_ALLOC(prefix, 2 * n + 2);
   prefix[0] = prefix[1] = 0.0;
-  for (int64_t i = 0; i < n; i++) {
-    prefix[2 * i + 2] = prefix[2 * i], prefix[2 * i + 3] = prefix[2 * i + 1];
-    tb_dd_add(&prefix[2 * i + 2], v[i].cost);
-  }
+  for (int64_t i = 0; i < n; i++) tb_dd_prefix_next(prefix + 2 * i, v[i].cost);
   u128 cut;
   TB_GUARD(budget_cut(v, n, prefix, P->budget, &cut));
   const int64_t nf = lower_bound(v, n, cut);

@@ -56,8 +56,7 @@ int tb_market_book_build(tb_market_book *B, const tb_deal_table *D, int64_t R, i
     p[0] = p[1] = 0.0;
     for (int64_t j = 0; j < n; j++) {
       B->order[a + j] = tmp[a + j].i;
-      p[2 * j + 2] = p[2 * j], p[2 * j + 3] = p[2 * j + 1];
-      tb_dd_add(p + 2 * j + 2, D->m[tmp[a + j].i]);
+      tb_dd_prefix_next(p + 2 * j, D->m[tmp[a + j].i]);
     }
   }
 done:

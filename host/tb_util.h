@@ -41,6 +41,12 @@ static inline void tb_dd_add(double *pair, double x) {
   pair[0] = s;
 }
 
+/* Running double-double sums: pair k+1 (at p + 2) = pair k (at p) + x. */
+static inline void tb_dd_prefix_next(double *p, double x) {
+  p[2] = p[0], p[3] = p[1];
+  tb_dd_add(p + 2, x);
+}
+
 /* Make room for `need` elements of `elem` bytes in *p (capacity *cap), doubling from 1024;
  * on failure *p is kept and the error names `what`. */
 int tb_grow(void **p, int64_t *cap, int64_t need, size_t elem, const char *what);
