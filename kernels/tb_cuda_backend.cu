@@ -18,27 +18,30 @@ int tb_cuda_network_launch(const tb_net_view *V, const double *x, double *xn);
 int tb_cuda_device_count(void);
 }
 
-#define CU(call)                                                                                   \
+// One checked-call shape for the CUDA runtime, cuBLAS and cuSOLVER: a failure names the call.
+#define TB_GPU_CHECK(call, ok, describe)                                                           \
   do {                                                                                             \
-    cudaError_t e_ = (call);                                                                       \
-    if (e_ != cudaSuccess)                                                                         \
-      return TB_ERR(TB_ERR_GPU, "%s failed: %s", #call, cudaGetErrorString(e_));                   \
+    const auto e_ = (call);                                                                        \
+    if (e_ != (ok)) return TB_ERR(TB_ERR_GPU, "%s failed: %s", #call, describe(e_));               \
   } while (0)
-
-#define CUSOLVER(call)                                                                             \
-  do {                                                                                             \
-    cusolverStatus_t e_ = (call);                                                                  \
-    if (e_ != CUSOLVER_STATUS_SUCCESS) return TB_ERR(TB_ERR_GPU, "%s failed: cusolver status %d", #call, (int)e_); \
-  } while (0)
-
-#define CUBLAS(call)                                                                               \
-  do {                                                                                             \
-    cublasStatus_t e_ = (call);                                                                    \
-    if (e_ != CUBLAS_STATUS_SUCCESS)                                                               \
-      return TB_ERR(TB_ERR_GPU, "%s failed: %s", #call, cublasGetStatusString(e_));                \
-  } while (0)
+#define CU(call) TB_GPU_CHECK(call, cudaSuccess, cudaGetErrorString)
+#define CUBLAS(call) TB_GPU_CHECK(call, CUBLAS_STATUS_SUCCESS, cublasGetStatusString)
+#define CUSOLVER(call) TB_GPU_CHECK(call, CUSOLVER_STATUS_SUCCESS, cusolver_status_text)
 
 namespace {
+
+// cuSOLVER has no status-to-text function; the numbers are cusolver_common.h's.
+const char *cusolver_status_text(cusolverStatus_t e) {
+  switch (e) {
+  case CUSOLVER_STATUS_NOT_INITIALIZED: return "not initialized";
+  case CUSOLVER_STATUS_ALLOC_FAILED: return "allocation failed";
+  case CUSOLVER_STATUS_INVALID_VALUE: return "invalid value";
+  case CUSOLVER_STATUS_ARCH_MISMATCH: return "architecture mismatch";
+  case CUSOLVER_STATUS_EXECUTION_FAILED: return "execution failed";
+  case CUSOLVER_STATUS_INTERNAL_ERROR: return "internal error";
+  default: return "cusolver error (see cusolver_common.h)";
+  }
+}
 
 int cu_free_bytes(void *, size_t *bytes) {
   size_t total = 0;
@@ -173,39 +176,34 @@ int dev_alloc(void **p, size_t bytes, const char *what) {
   return TB_OK;
 }
 
+// Device and host allocations of one call, freed by the destructor on every path.
+struct call_buffers {
+  double *a = nullptr, *b = nullptr, *c = nullptr;
+  void *dwork = nullptr, *hwork = nullptr;
+  ~call_buffers() { cudaFree(a), cudaFree(b), cudaFree(c), cudaFree(dwork), free(hwork); }
+};
+
 int lu_factor_on(dense_state *d, gpu_lu *f, const double *M, int64_t *zero_pivot) {
   const int64_t n = f->n;
   size_t dev_bytes = 0, host_bytes = 0;
-  void *dwork = nullptr;
-  int info = 0, rc = TB_OK;
+  int info = 0;
+  call_buffers w;
   TB_CALL(dev_alloc((void **)&f->a, sizeof(double) * (size_t)(n * n), "the LU factors"));
   TB_CALL(dev_alloc((void **)&f->ipiv, sizeof(int64_t) * (size_t)n, "the LU pivots"));
   TB_CALL(dev_alloc((void **)&f->info, sizeof(int), "the LU status"));
   CU(cudaMemcpy(f->a, M, sizeof(double) * (size_t)(n * n), cudaMemcpyHostToDevice));
   CUSOLVER(cusolverDnXgetrf_bufferSize(d->solver, d->params, n, n, CUDA_R_64F, f->a, n, CUDA_R_64F, &dev_bytes,
                                        &host_bytes));
-  void *hwork = host_bytes ? malloc(host_bytes) : nullptr;
-  if (host_bytes && !hwork) return TB_ERR(TB_ERR_MEMORY, "out of host memory for cuSOLVER's getrf workspace");
-  rc = dev_alloc(&dwork, dev_bytes, "cuSOLVER's getrf workspace");
-  if (!rc) {
-    cusolverStatus_t e = cusolverDnXgetrf(d->solver, d->params, n, n, CUDA_R_64F, f->a, n, f->ipiv, CUDA_R_64F, dwork,
-                                          dev_bytes, hwork, host_bytes, f->info);
-    cudaError_t c = cudaMemcpy(&info, f->info, sizeof info, cudaMemcpyDeviceToHost);
-    if (e != CUSOLVER_STATUS_SUCCESS) rc = TB_ERR(TB_ERR_GPU, "cusolverDnXgetrf failed: cusolver status %d", (int)e);
-    else if (c != cudaSuccess) rc = TB_ERR(TB_ERR_GPU, "cudaMemcpy of getrf's info failed: %s", cudaGetErrorString(c));
-    else if (info < 0) rc = TB_ERR(TB_ERR_INTERNAL, "cusolverDnXgetrf: argument %d is invalid", -info);
-  }
-  cudaFree(dwork);
-  free(hwork);
+  if (host_bytes && !(w.hwork = malloc(host_bytes)))
+    return TB_ERR(TB_ERR_MEMORY, "out of host memory for cuSOLVER's getrf workspace");
+  TB_CALL(dev_alloc(&w.dwork, dev_bytes, "cuSOLVER's getrf workspace"));
+  CUSOLVER(cusolverDnXgetrf(d->solver, d->params, n, n, CUDA_R_64F, f->a, n, f->ipiv, CUDA_R_64F, w.dwork, dev_bytes,
+                            w.hwork, host_bytes, f->info));
+  CU(cudaMemcpy(&info, f->info, sizeof info, cudaMemcpyDeviceToHost));
+  if (info < 0) return TB_ERR(TB_ERR_INTERNAL, "cusolverDnXgetrf: argument %d is invalid", -info);
   *zero_pivot = info > 0 ? (int64_t)info - 1 : -1; // getrf's info is 1-based, like LAPACK's
-  return rc;
+  return TB_OK;
 }
-
-// Device copies of the column-major operands of one product (freed by the destructor).
-struct gemm_buffers {
-  double *a = nullptr, *b = nullptr, *c = nullptr;
-  ~gemm_buffers() { cudaFree(a), cudaFree(b), cudaFree(c); }
-};
 
 } // namespace
 
@@ -238,7 +236,7 @@ static int cuda_lu_solve(tb_backend *be, void *lu, int trans, int64_t nrhs, doub
   dense_state *d = &((cuda_state *)be->state)->dense;
   const gpu_lu *f = (const gpu_lu *)lu;
   const int64_t n = f->n;
-  gemm_buffers buf;
+  call_buffers buf;
   int info = 0;
   TB_CALL(dev_alloc((void **)&buf.b, sizeof(double) * (size_t)(n * nrhs), "the right-hand sides"));
   CU(cudaMemcpy(buf.b, B, sizeof(double) * (size_t)(n * nrhs), cudaMemcpyHostToDevice));
@@ -258,7 +256,7 @@ static int cuda_gemm(tb_backend *be, int64_t m, int64_t n, int64_t k, const doub
     return TB_ERR(TB_ERR_INPUT, "product of %lld x %lld by %lld x %lld: cuBLAS takes dimensions below 2^31",
                   (long long)m, (long long)k, (long long)k, (long long)n);
   TB_CALL(dense_open(d));
-  gemm_buffers buf;
+  call_buffers buf;
   const double one = 1.0, zero = 0.0;
   TB_CALL(dev_alloc((void **)&buf.a, sizeof(double) * (size_t)(m * k), "a product's left factor"));
   TB_CALL(dev_alloc((void **)&buf.b, sizeof(double) * (size_t)(k * n), "a product's right factor"));
