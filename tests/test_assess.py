@@ -101,6 +101,8 @@ check(abs(sigma - np.std(L[:, 0], ddof=1)) <= 1e-12 * sigma, "sigma_rep is the s
 check(np.allclose(M[:, cols.index("WAR")], Z.mean(axis=0), rtol=1e-12, atol=1e-12), "WAR = mean Z / sigma_rep")
 check(np.allclose(M[:, cols.index("q95")], np.quantile(Z, 0.95, axis=0), rtol=1e-12, atol=1e-12), "q95 (type 7)")
 check(np.allclose(M[:, cols.index("WAR_B")], 0.7 * M[:, cols.index("WAR")], rtol=1e-15, atol=0), "WAR_B")
+with h5py.File(OUT, "r") as o:
+    check(np.array_equal(o["/policies/deltas"][:], M[:, :8] - M[:1, :8]), "deltas: the first eight metrics minus none's")
 
 # ---- each draw again as a deterministic run on the world the NumPy draws describe
 with h5py.File(IN, "r") as f:
