@@ -21,7 +21,9 @@
     }                                                                                              \
   } while (0)
 
-static int g_rank = 0, g_size = 1, g_local = 0, g_inited = 0;
+/* Collectives act on g_comm: the world, or this rank's scenario group after tb_comm_split. */
+static int g_rank = 0, g_size = 1, g_local = 0, g_inited = 0, g_world_rank = 0, g_world_size = 1;
+static MPI_Comm g_comm;
 
 int tb_comm_init(int *argc, char ***argv) {
   int provided = 0;
@@ -30,6 +32,8 @@ int tb_comm_init(int *argc, char ***argv) {
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &g_rank));
   MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &g_size));
+  g_comm = MPI_COMM_WORLD;
+  g_world_rank = g_rank, g_world_size = g_size;
   MPI_Comm node;
   MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &node));
   MPI_CHECK(MPI_Comm_rank(node, &g_local));
@@ -42,17 +46,39 @@ void tb_comm_finalize(void) {
   g_inited = 0;
 }
 void tb_comm_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
+MPI_Comm tb_comm_current(void) { return g_comm; }
+int tb_comm_world_rank(void) { return g_world_rank; }
+int tb_comm_world_size(void) { return g_world_size; }
+
+int tb_comm_split(int color) {
+  MPI_Comm c;
+  if (g_comm != MPI_COMM_WORLD) return TB_ERR(TB_ERR_INTERNAL, "tb_comm_split: already split");
+  MPI_CHECK(MPI_Comm_split(MPI_COMM_WORLD, color, g_world_rank, &c));
+  MPI_Comm_set_errhandler(c, MPI_ERRORS_RETURN);
+  g_comm = c;
+  MPI_CHECK(MPI_Comm_rank(c, &g_rank));
+  MPI_CHECK(MPI_Comm_size(c, &g_size));
+  return TB_OK;
+}
+
+int tb_comm_unsplit(void) {
+  if (g_comm != MPI_COMM_WORLD) MPI_Comm_free(&g_comm);
+  g_comm = MPI_COMM_WORLD;
+  g_rank = g_world_rank, g_size = g_world_size;
+  return TB_OK;
+}
+
 int tb_comm_rank(void) { return g_rank; }
 int tb_comm_size(void) { return g_size; }
 int tb_comm_local_rank(void) { return g_local; }
 int tb_comm_barrier(void) {
-  MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+  MPI_CHECK(MPI_Barrier(g_comm));
   return TB_OK;
 }
 
 int tb_comm_agree(int rc) {
   int global = rc;
-  if (MPI_Allreduce(&rc, &global, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+  if (MPI_Allreduce(&rc, &global, 1, MPI_INT, MPI_MAX, g_comm) != MPI_SUCCESS)
     return TB_ERR(TB_ERR_MPI, "MPI_Allreduce failed while agreeing on an error");
   if (global && !rc) tb_error_set_remote(global);
   return global;
@@ -61,21 +87,21 @@ int tb_comm_agree(int rc) {
 static MPI_Op op_of(int op) { return op == TB_OP_SUM ? MPI_SUM : op == TB_OP_MAX ? MPI_MAX : MPI_MIN; }
 
 int tb_comm_allreduce_i64(int64_t *v, int n, int op) {
-  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT64_T, op_of(op), MPI_COMM_WORLD));
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT64_T, op_of(op), g_comm));
   return TB_OK;
 }
 int tb_comm_allreduce_f64(double *v, int n, int op) {
-  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, op_of(op), MPI_COMM_WORLD));
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, op_of(op), g_comm));
   return TB_OK;
 }
 int tb_comm_exscan_i64(int64_t v, int64_t *before) {
   *before = 0;
-  MPI_CHECK(MPI_Exscan(&v, before, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
+  MPI_CHECK(MPI_Exscan(&v, before, 1, MPI_INT64_T, MPI_SUM, g_comm));
   if (g_rank == 0) *before = 0; /* MPI leaves rank 0's result undefined */
   return TB_OK;
 }
 int tb_comm_bcast(void *buf, size_t bytes, int root) {
-  MPI_CHECK(MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD));
+  MPI_CHECK(MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, g_comm));
   return TB_OK;
 }
 
@@ -83,7 +109,7 @@ int tb_comm_sum_compensated(double sum, double comp, double *out) {
   double mine[2] = {sum, comp};
   double *all = malloc(sizeof(double) * 2 * (size_t)g_size);
   if (!all) return TB_ERR(TB_ERR_MEMORY, "out of memory in tb_comm_sum_compensated");
-  int rc = MPI_Allgather(mine, 2, MPI_DOUBLE, all, 2, MPI_DOUBLE, MPI_COMM_WORLD);
+  int rc = MPI_Allgather(mine, 2, MPI_DOUBLE, all, 2, MPI_DOUBLE, g_comm);
   if (rc != MPI_SUCCESS) {
     free(all);
     return TB_ERR(TB_ERR_MPI, "MPI_Allgather failed in tb_comm_sum_compensated");
@@ -119,7 +145,7 @@ int tb_comm_sum_dd(double *pairs, int n) {
   MPI_CHECK(MPI_Type_contiguous(2, MPI_DOUBLE, &dd));
   MPI_CHECK(MPI_Type_commit(&dd));
   MPI_CHECK(MPI_Op_create(dd_add, 1, &op));
-  int rc = MPI_Allreduce(MPI_IN_PLACE, pairs, n, dd, op, MPI_COMM_WORLD);
+  int rc = MPI_Allreduce(MPI_IN_PLACE, pairs, n, dd, op, g_comm);
   MPI_Op_free(&op);
   MPI_Type_free(&dd);
   if (rc != MPI_SUCCESS) return TB_ERR(TB_ERR_MPI, "MPI_Allreduce of double-double sums failed");
@@ -127,13 +153,13 @@ int tb_comm_sum_dd(double *pairs, int n) {
 }
 
 int tb_comm_allgather(const void *mine, size_t bytes, void *all) {
-  MPI_CHECK(MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD));
+  MPI_CHECK(MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, g_comm));
   return TB_OK;
 }
 
 /* The other side of an all-to-all: receive counts, both displacements and the total. */
 static int count_plan(const int *sc, int *rcnt, int *sd, int *rd, int64_t *total, const char *what) {
-  if (MPI_Alltoall(sc, 1, MPI_INT, rcnt, 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS)
+  if (MPI_Alltoall(sc, 1, MPI_INT, rcnt, 1, MPI_INT, g_comm) != MPI_SUCCESS)
     return TB_ERR(TB_ERR_MPI, "MPI_Alltoall of %s counts failed", what);
   *total = 0;
   for (int r = 0; r < g_size; r++) {
@@ -171,7 +197,7 @@ int tb_comm_exchange(const void *send, const int64_t *scount, size_t item_bytes,
   }
   MPI_Type_contiguous((int)item_bytes, MPI_BYTE, &item);
   MPI_Type_commit(&item);
-  if (MPI_Alltoallv(send, sc, sd, item, *recv, rc_, rd, item, MPI_COMM_WORLD) != MPI_SUCCESS)
+  if (MPI_Alltoallv(send, sc, sd, item, *recv, rc_, rd, item, g_comm) != MPI_SUCCESS)
     rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoallv of items failed");
   MPI_Type_free(&item);
   *nrecv = n;
@@ -186,9 +212,9 @@ done:
 
 int tb_comm_first_index(int64_t first, int64_t *global_first, int *owner) {
   int64_t v = first;
-  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD));
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT64_T, MPI_MIN, g_comm));
   int64_t r = (first == v && v != INT64_MAX) ? g_rank : INT64_MAX;
-  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &r, 1, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD));
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &r, 1, MPI_INT64_T, MPI_MIN, g_comm));
   *global_first = v;
   *owner = r == INT64_MAX ? 0 : (int)r;
   return TB_OK;
@@ -212,7 +238,7 @@ int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t r
   /* ids are sorted and owners are contiguous blocks, so ids are already grouped by owner */
   TB_ALLOC(req, nreq);
   if (MPI_Alltoallv(ids, scount, sdispl, MPI_INT64_T, req, rcount, rdispl, MPI_INT64_T,
-                    MPI_COMM_WORLD) != MPI_SUCCESS) {
+                    g_comm) != MPI_SUCCESS) {
     rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoallv of requested ids failed");
     goto done;
   }
@@ -223,7 +249,7 @@ int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t r
   MPI_Datatype row;
   MPI_Type_contiguous((int)row_bytes, MPI_BYTE, &row);
   MPI_Type_commit(&row);
-  int mrc = MPI_Alltoallv(reply, rcount, rdispl, row, out, scount, sdispl, row, MPI_COMM_WORLD);
+  int mrc = MPI_Alltoallv(reply, rcount, rdispl, row, out, scount, sdispl, row, g_comm);
   MPI_Type_free(&row);
   if (mrc != MPI_SUCCESS) rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoallv of entity rows failed");
 done:
@@ -248,6 +274,13 @@ void tb_comm_abort(int code) { exit(code); }
 int tb_comm_rank(void) { return 0; }
 int tb_comm_size(void) { return 1; }
 int tb_comm_local_rank(void) { return 0; }
+int tb_comm_world_rank(void) { return 0; }
+int tb_comm_world_size(void) { return 1; }
+int tb_comm_split(int color) {
+  (void)color;
+  return TB_OK;
+}
+int tb_comm_unsplit(void) { return TB_OK; }
 int tb_comm_barrier(void) { return TB_OK; }
 int tb_comm_agree(int rc) { return rc; }
 int tb_comm_allreduce_i64(int64_t *v, int n, int op) {

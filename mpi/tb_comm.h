@@ -14,6 +14,14 @@ int tb_comm_size(void);
 int tb_comm_local_rank(void); /* rank within this node (shared-memory communicator) */
 int tb_comm_barrier(void);
 
+/* Scenario groups (MODEL.md section 9): after tb_comm_split(color) every call above, and the
+ * HDF5 files opened meanwhile, act on this rank's group (ranks of one color, in world order);
+ * tb_comm_unsplit returns to the world. The world rank and size stay available. */
+int tb_comm_split(int color);
+int tb_comm_unsplit(void);
+int tb_comm_world_rank(void);
+int tb_comm_world_size(void);
+
 /* Collective agreement on a status: returns the largest code raised on any rank;
  * a rank that raised none records a silent "remote" error with that code. */
 int tb_comm_agree(int rc);

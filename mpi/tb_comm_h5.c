@@ -5,11 +5,12 @@
 
 #ifdef TB_HAVE_MPI
 #include <mpi.h>
+MPI_Comm tb_comm_current(void);
 #endif
 
 int tb_comm_h5_fapl(hid_t fapl) {
 #ifdef TB_HAVE_MPI
-  if (H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL) < 0)
+  if (H5Pset_fapl_mpio(fapl, tb_comm_current(), MPI_INFO_NULL) < 0)
     return TB_ERR(TB_ERR_INTERNAL, "H5Pset_fapl_mpio failed");
   /* collective metadata reads crash this platform's HDF5 1.10 with chunked data: keep them off */
   if (H5Pset_all_coll_metadata_ops(fapl, 0) < 0)
