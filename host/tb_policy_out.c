@@ -55,14 +55,14 @@ done:
   return rc;
 }
 
-enum { NCOL = 15, NDELTA = 8 };
-static const char *const COLUMNS[NCOL] = {"GDP",     "Jobs",    "Balance",  "Surplus",  "traded",
+enum { NCOL = TB_POLICY_NCOL, NDELTA = 8 };
+const char *const TB_POLICY_COLUMNS[NCOL] = {"GDP",     "Jobs",    "Balance",  "Surplus",  "traded",
                                           "blocked", "unfunded", "tariff_revenue", "network_multiplier",
                                           "WAR",     "WAR_B",   "q05",      "q95",      "not_win_win",
                                           "mean_cert_price"};
 
 /* One policy's row of /policies/metrics: its deterministic run, then section 8's assessment. */
-static void metrics_row(const tb_policy_result *r, const tb_assessment *A, int p, double *row) {
+void tb_policy_metrics_row(const tb_policy_result *r, const tb_assessment *A, int p, double *row) {
   const double v[NCOL] = {r->gdp, r->jobs, r->home_balance, r->surplus, (double)r->traded,
                           (double)(r->cert_blocked + r->tariff_blocked), (double)r->unfunded, r->tariff_revenue,
                           r->network_multiplier, A->war[p], A->war_b[p], A->q05[p], A->q95[p],
@@ -92,15 +92,15 @@ int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result
   TB_ALLOC(names, q * 64);
   memset(names, 0, (size_t)q * 64);
   for (int p = 0; p < q; p++) {
-    metrics_row(&r[p], A, p, metrics + p * NCOL);
+    tb_policy_metrics_row(&r[p], A, p, metrics + p * NCOL);
     for (int c = 0; c < NDELTA; c++) delta[p * NDELTA + c] = metrics[p * NCOL + c] - metrics[c];
     snprintf(names + p * 64, 64, "%s", r[p].name);
   }
   const int64_t dims[2] = {q, NCOL}, ddims[2] = {q, NDELTA}, nq = q;
   TB_GUARD(put(o, "/policies/metrics", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, 0, me ? q : 0, metrics));
-  TB_GUARD(tb_h5_attr_strings(o, "/policies/metrics", "columns", NCOL, COLUMNS));
+  TB_GUARD(tb_h5_attr_strings(o, "/policies/metrics", "columns", NCOL, TB_POLICY_COLUMNS));
   TB_GUARD(put(o, "/policies/deltas", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ddims, 0, me ? q : 0, delta));
-  TB_GUARD(tb_h5_attr_strings(o, "/policies/deltas", "columns", NDELTA, COLUMNS));
+  TB_GUARD(tb_h5_attr_strings(o, "/policies/deltas", "columns", NDELTA, TB_POLICY_COLUMNS));
   hid_t st = tb_h5_string_type(64);
   rc = put(o, "/policies/names", st, st, 1, &nq, 0, me ? q : 0, names);
   H5Tclose(st);

@@ -10,6 +10,11 @@
 #include "tb_input.h"
 #include "tb_policy_sim.h"
 
+/* The columns of /policies/metrics, and one policy's row of it. */
+#define TB_POLICY_NCOL 15
+extern const char *const TB_POLICY_COLUMNS[TB_POLICY_NCOL];
+void tb_policy_metrics_row(const tb_policy_result *r, const tb_assessment *A, int p, double *row);
+
 int tb_write_funding(tb_h5 *o, const tb_input_dims *D, const tb_deal_table *T, const tb_funding *F);
 /* Under `prefix` ("" for the root, "/policies/NAME" otherwise). */
 int tb_write_policy(tb_h5 *o, const tb_input_dims *D, const char *prefix, const tb_policy_result *r,

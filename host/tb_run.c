@@ -1,6 +1,9 @@
 /* `tradebal run`: the per-deal stages of MODEL.md sections 2-3 over MPI ranks,
  * streamed in batches of deals so memory stays bounded by run.batch_deals. */
 #include "tb_run.h"
+#include "tb_job.h"
+#include "tb_sweep.h"
+#include "tb_sweep_out.h"
 
 #include "backend.h"
 #include "tb_block.h"
@@ -25,17 +28,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-enum { ST_VALIDATE, ST_HASH, ST_ENTITIES, ST_READ, ST_FETCH, ST_COMPUTE, ST_WRITE, ST_DRAWS, ST_FUNDING, ST_MARKET,
-       ST_NETWORK, ST_TOTAL, ST_N };
 static const char *STAGE[ST_N] = {"validate", "hash",    "entities", "read",    "fetch", "compute",
                                   "write",    "draws",   "funding",  "market",  "network", "total"};
 
-typedef struct {
-  int64_t passes; /* deal evaluations per deal: 1 + one per policy */
-  int64_t status[3];
-  double surplus, surplus_c;
-  double t[ST_N];
-} run_stats;
+typedef tb_run_stats run_stats;
 
 static int create_outputs(tb_h5 *o, const tb_input_dims *D) {
   const int64_t M = D->M, P = D->P;
@@ -61,21 +57,22 @@ static int write_batch(tb_h5 *o, const tb_deal_buffers *B, int pass) {
   return tb_h5_write(o, "/deals/bid", H5T_NATIVE_DOUBLE, d0, n, B->bid);
 }
 
-/* Pass 1: what funding and the market need of each deal of the batch. */
-static int keep_for_market(tb_h5 *in, const tb_deal_buffers *B, int64_t n, tb_deal_table *T) {
+/* Pass 1: what funding and the market need of each deal of the batch; the input's columns
+ * only on the job's first run. */
+static int keep_for_market(tb_h5 *in, const tb_deal_buffers *B, int64_t n, tb_deal_table *T, int read) {
   const int64_t d0 = n ? B->d0 : 0, at = d0 - T->d0;
-  TB_CALL(tb_h5_read(in, "/deals/period", H5T_NATIVE_INT32, d0, n, 1, T->period + at));
-  TB_CALL(tb_h5_read(in, "/deals/sector", H5T_NATIVE_INT32, d0, n, 1, T->sector + at));
-  TB_CALL(tb_h5_read(in, "/deals/export_region", H5T_NATIVE_INT32, d0, n, 1, T->exp + at));
-  TB_CALL(tb_h5_read(in, "/deals/import_region", H5T_NATIVE_INT32, d0, n, 1, T->imp + at));
-  TB_CALL(tb_h5_read(in, "/deals/cost", H5T_NATIVE_DOUBLE, d0, n, 1, T->k + at));
   for (int64_t i = 0; i < n; i++) {
     T->bid[at + i] = B->bid[i];
     T->m[at + i] = B->trade_value[i];
     T->S[at + i] = B->surplus[i];
     T->status[at + i] = B->status[i];
   }
-  return TB_OK;
+  if (!read) return TB_OK;
+  TB_CALL(tb_h5_read(in, "/deals/period", H5T_NATIVE_INT32, d0, n, 1, T->period + at));
+  TB_CALL(tb_h5_read(in, "/deals/sector", H5T_NATIVE_INT32, d0, n, 1, T->sector + at));
+  TB_CALL(tb_h5_read(in, "/deals/export_region", H5T_NATIVE_INT32, d0, n, 1, T->exp + at));
+  TB_CALL(tb_h5_read(in, "/deals/import_region", H5T_NATIVE_INT32, d0, n, 1, T->imp + at));
+  return tb_h5_read(in, "/deals/cost", H5T_NATIVE_DOUBLE, d0, n, 1, T->k + at);
 }
 
 static void tally(run_stats *S, const tb_deal_buffers *B) {
@@ -85,23 +82,10 @@ static void tally(run_stats *S, const tb_deal_buffers *B) {
   }
 }
 
-static int write_root_attrs(tb_h5 *o, const tb_config *cfg, const char *backend, const char *sha) {
-  char cfgtext[16384], created[32];
-  time_t now = time(NULL);
-  struct tm tmv;
-  gmtime_r(&now, &tmv);
-  strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-  TB_CALL(tb_comm_bcast(created, sizeof created, 0)); /* one timestamp for all ranks */
-  TB_CALL(tb_config_dump(cfg, cfgtext, sizeof cfgtext));
-  TB_CALL(tb_h5_attr_str(o, "/", "software", "tradebal"));
-  TB_CALL(tb_h5_attr_str(o, "/", "version", TB_VERSION));
-  TB_CALL(tb_h5_attr_i64(o, "/", "format_version", TB_FORMAT_VERSION));
-  TB_CALL(tb_h5_attr_str(o, "/", "created", created));
-  TB_CALL(tb_h5_attr_str(o, "/", "config", cfgtext));
-  TB_CALL(tb_h5_attr_str(o, "/", "backend", backend));
-  TB_CALL(tb_h5_attr_i64(o, "/", "ranks", tb_comm_size()));
-  TB_CALL(tb_h5_attr_str(o, "/", "input_sha256", sha));
-  return TB_OK;
+int tb_write_root_attrs(tb_h5 *o, const tb_config *cfg, const char *backend, const char *sha) {
+  static char text[65536];
+  TB_CALL(tb_config_dump(cfg, text, sizeof text));
+  return tb_write_root_attrs_text(o, text, backend, sha, tb_comm_size());
 }
 
 static void print_summary(const run_stats *S, const tb_input_dims *D, const tb_config *cfg,
@@ -259,88 +243,114 @@ static int batch_draws(const tb_config *cfg, tb_backend *be, const tb_entity_tab
   return TB_OK;
 }
 
-static int deal_loop(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg,
-                     tb_backend *be, tb_entity_table *E, run_stats *S, loop_pass *L) {
+/* Batch k of this rank's deals: read now, or (with the job's cache) kept from the first run,
+ * its fetched entity rows put back behind the rank's own. Collective on a read. */
+static int job_batch(tb_job *J, int64_t k, int64_t d0, int64_t n, tb_deal_buffers **out, run_stats *S) {
+  tb_entity_table *E = &J->E;
+  if (!J->cache) {
+    *out = &J->B;
+    return tb_deals_read(&J->in, &J->D, E, d0, n, &J->B, &S->t[ST_READ], &S->t[ST_FETCH]);
+  }
+  tb_batch_slot *s = &J->slot[k];
+  *out = &s->B;
+  if (k < J->ncached) {
+    if (s->nremote) memcpy(E->rows + E->nlocal, s->remote, sizeof(tb_entity_row) * (size_t)s->nremote);
+    E->nremote = s->nremote;
+    s->B.b.rows = E->rows, s->B.b.nrows = E->nlocal + E->nremote;
+    return TB_OK;
+  }
+  TB_CALL(tb_deals_read(&J->in, &J->D, E, d0, n, &s->B, &S->t[ST_READ], &S->t[ST_FETCH]));
+  s->nremote = E->nremote;
+  s->remote = malloc(sizeof(tb_entity_row) * (size_t)(s->nremote ? s->nremote : 1));
+  if (!s->remote) return TB_ERR(TB_ERR_MEMORY, "out of memory keeping the deals in memory for the sweep");
+  memcpy(s->remote, E->rows + E->nlocal, sizeof(tb_entity_row) * (size_t)s->nremote);
+  J->ncached = k + 1;
+  return TB_OK;
+}
+
+static int deal_loop(tb_job *J, tb_h5 *out, const tb_config *cfg, run_stats *S, loop_pass *L) {
   int rc = TB_OK;
   const int rank = tb_comm_rank(), size = tb_comm_size();
+  const tb_input_dims *D = &J->D;
   const int64_t lo = tb_block_lo(D->M, rank, size), hi = tb_block_lo(D->M, rank + 1, size);
-  const int64_t bs = cfg->batch_deals;
-  int64_t nb = (hi - lo + bs - 1) / bs;
-  tb_deal_buffers B;
+  const int64_t bs = cfg->batch_deals, nb = J->nbatch;
+  tb_backend *be = &J->be;
+  tb_deal_buffers *B = NULL;
   draw_scratch X;
-  memset(&B, 0, sizeof B);
   memset(&X, 0, sizeof X);
   tb_progress prog;
   tb_progress_start(&prog, L->pass == 1 ? "deals" : "apply policy",
                     rank == 0 ? (cfg->progress == 0 ? 1 : cfg->progress == 1 ? 2 : 0) : 0);
-  TB_GUARD(tb_comm_allreduce_i64(&nb, 1, TB_OP_MAX)); /* lockstep: collective I/O every batch */
-  for (int64_t k = 0; k < nb; k++) {
+  for (int64_t k = 0; k < nb; k++) { /* lockstep: collective I/O every batch */
     int64_t d0 = lo + k * bs, n = hi - d0;
     n = n < 0 ? 0 : n > bs ? bs : n;
-    TB_GUARD(tb_deals_read(in, D, E, n ? d0 : 0, n, &B, &S->t[ST_READ], &S->t[ST_FETCH]));
-    B.b.charge = NULL;
+    TB_GUARD(job_batch(J, k, n ? d0 : 0, n, &B, S));
+    B->b.charge = NULL;
     double t0 = tb_now();
     if (L->pass == 2) { /* the recommended policy last, so its results stay in B for writing */
       for (int p = 0; p < L->nres; p++)
-        if (p != L->best) TB_GUARD(apply_policy(L, p, be, cfg, E, &B, n));
-      TB_GUARD(apply_policy(L, L->best, be, cfg, E, &B, n));
+        if (p != L->best) TB_GUARD(apply_policy(L, p, be, cfg, &J->E, B, n));
+      TB_GUARD(apply_policy(L, L->best, be, cfg, &J->E, B, n));
     } else if (n) {
-      TB_GUARD(be->ops->deal_stage(be, &cfg->deal, &B.b));
+      TB_GUARD(be->ops->deal_stage(be, &cfg->deal, &B->b));
     }
     double t1 = tb_now();
-    TB_GUARD(write_batch(out, &B, L->pass));
-    if (L->pass == 1) TB_GUARD(keep_for_market(in, &B, n, L->T));
+    if (out) TB_GUARD(write_batch(out, B, L->pass));
+    if (L->pass == 1) TB_GUARD(keep_for_market(&J->in, B, n, L->T, !J->T_read));
     S->t[ST_COMPUTE] += t1 - t0;
     S->t[ST_WRITE] += tb_now() - t1;
-    if (L->pass == 1) tally(S, &B);
+    if (L->pass == 1) tally(S, B);
     if (L->pass == 1 && L->W->K) {
       t0 = tb_now();
-      TB_GUARD(batch_draws(cfg, be, E, &B, n, L->W, n ? B.d0 - L->T->d0 : 0, &X));
+      TB_GUARD(batch_draws(cfg, be, &J->E, B, n, L->W, n ? B->d0 - L->T->d0 : 0, &X));
       S->t[ST_DRAWS] += tb_now() - t0;
     }
     /* batches run in lockstep, so rank 0's fraction is the whole run's */
     tb_progress_update(&prog, (double)(k + 1) / (double)nb * (double)D->M, (double)D->M, "deals");
   }
+  if (L->pass == 1) J->T_read = 1;
 done:
-  tb_deal_buffers_free(&B);
   draw_scratch_free(&X);
   return rc;
 }
 
 /* Stage announcements for long runs: always with progress=always, and with progress=auto
  * when the input is large enough (1 GiB) that the early stages take noticeable time. */
-static int loud_stages(const tb_config *cfg) {
+int tb_loud_stages(const tb_config *cfg) {
   struct stat st;
   if (tb_comm_rank() != 0 || cfg->progress == 2) return 0;
   return cfg->progress == 1 || (stat(cfg->input_file, &st) == 0 && st.st_size >= ((off_t)1 << 30));
 }
 
-static void announce(int loud, const char *what) {
+void tb_announce(int loud, const char *what) {
   if (!loud) return;
   fprintf(stderr, "[run] %s\n", what);
   fflush(stderr);
 }
 
 /* Sections 4 and 5 between the two deal passes: funding, then every policy's market. */
-typedef struct {
-  tb_deal_table T;
+struct tb_run_result {
+  const tb_config *cfg;
+  tb_deal_table T; /* the job's (not freed here) */
   tb_funding F;
   tb_market_book MB;
-  double *trade; /* base exports then base imports, [R*T] each, on every rank */
+  const double *trade; /* the job's base exports then base imports, [R*T] each, on every rank */
   tb_policy_result *res; /* [nres] deterministic runs, then [K * nres] draws (totals only) */
   int nres, nall, best;
   draw_tables W;
   tb_assessment A;
   contrib *contribs; /* [nres] pass 2's direct values */
   tb_network_stats *net; /* [nres] */
-} market_state;
+};
+typedef struct tb_run_result market_state;
 
-static int read_base_trade(tb_h5 *in, const tb_input_dims *D, market_state *M, int64_t *home) {
+static int read_base_trade(tb_job *J) {
   int rc = TB_OK, has = 0;
-  TB_ALLOC(M->trade, 2 * D->R * D->T);
-  TB_GUARD(tb_h5_read(in, "/trade/base_exports", H5T_NATIVE_DOUBLE, 0, D->R, 1, M->trade));
-  TB_GUARD(tb_h5_read(in, "/trade/base_imports", H5T_NATIVE_DOUBLE, 0, D->R, 1, M->trade + D->R * D->T));
-  TB_GUARD(tb_h5_attr_read_i64(in, "/io", "region", home, &has));
+  const tb_input_dims *D = &J->D;
+  TB_ALLOC(J->trade, 2 * D->R * D->T);
+  TB_GUARD(tb_h5_read(&J->in, "/trade/base_exports", H5T_NATIVE_DOUBLE, 0, D->R, 1, J->trade));
+  TB_GUARD(tb_h5_read(&J->in, "/trade/base_imports", H5T_NATIVE_DOUBLE, 0, D->R, 1, J->trade + D->R * D->T));
+  TB_GUARD(tb_h5_attr_read_i64(&J->in, "/io", "region", &J->home, &has));
 done:
   return rc;
 }
@@ -394,22 +404,20 @@ done:
   return rc;
 }
 
-static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg, tb_backend *be,
-                        market_state *M, run_stats *S, int loud) {
+static int market_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, market_state *M, run_stats *S, int loud) {
   int rc = TB_OK;
-  int64_t home = 0;
   uint8_t *funded = NULL;
+  const tb_input_dims *D = &J->D;
   const int Q = cfg->npolicies, K = M->W.K;
   double t = tb_now();
-  announce(loud, "funding development opportunities");
-  const tb_funding_params fp = funding_params(cfg, D, 1);
+  tb_announce(loud, "funding development opportunities");
+  const tb_funding_params fp = funding_params(cfg, D, out != NULL); /* the ranking is an output only */
   TB_GUARD(tb_funding_select(&M->T, &fp, &M->F));
-  TB_GUARD(tb_write_funding(out, D, &M->T, &M->F));
-  S->t[ST_FUNDING] = tb_now() - t;
+  if (out) TB_GUARD(tb_write_funding(out, D, &M->T, &M->F));
+  S->t[ST_FUNDING] += tb_now() - t;
   t = tb_now();
-  announce(loud, "running the trade policies");
-  TB_GUARD(read_base_trade(in, D, M, &home));
-  TB_GUARD(tb_market_book_build(&M->MB, &M->T, D->R, D->T, D->S, home, M->trade, M->trade + D->R * D->T,
+  tb_announce(loud, "running the trade policies");
+  TB_GUARD(tb_market_book_build(&M->MB, &M->T, D->R, D->T, D->S, J->home, M->trade, M->trade + D->R * D->T,
                                 cfg->elasticity));
   TB_ALLOC(M->res, (int64_t)Q * (K + 1));
   memset(M->res, 0, sizeof(tb_policy_result) * (size_t)Q * (size_t)(K + 1));
@@ -418,16 +426,19 @@ static int market_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_
     M->nres = M->nall = p + 1;
     TB_GUARD(tb_policy_run(&M->MB, &cfg->policy[p], &M->res[p]));
     snprintf(prefix, sizeof prefix, "/policies/%s", cfg->policy[p].name);
-    TB_GUARD(tb_write_policy(out, D, prefix, &M->res[p], M->T.d0, M->T.n));
+    if (out) TB_GUARD(tb_write_policy(out, D, prefix, &M->res[p], M->T.d0, M->T.n));
   }
-  if (K) announce(loud, "funding and policies of every draw");
+  if (K) tb_announce(loud, "funding and policies of every draw");
   TB_ALLOC(funded, M->T.n);
-  for (int k = 0; k < K; k++) TB_GUARD(market_draw(D, cfg, M, home, k, funded));
-  announce(loud, "input-output impacts");
-  TB_GUARD(tb_io_impacts(in, out, be, D, cfg->substitution, M->res, M->nall)); /* every run, one factorisation */
+  for (int k = 0; k < K; k++) TB_GUARD(market_draw(D, cfg, M, J->home, k, funded));
+  tb_announce(loud, "input-output impacts");
+  if (!J->have_io) TB_GUARD(tb_io_model_load(&J->io, &J->in, &J->be, D));
+  J->have_io = 1;
+  if (out) TB_GUARD(tb_io_model_write(&J->io, out));
+  TB_GUARD(tb_io_impacts(&J->io, &J->be, cfg->substitution, M->res, M->nall)); /* every run, one factorisation */
   TB_GUARD(assess(cfg, M));
-  TB_GUARD(tb_write_policy(out, D, "", &M->res[M->best], M->T.d0, M->T.n));
-  S->t[ST_MARKET] = tb_now() - t;
+  if (out) TB_GUARD(tb_write_policy(out, D, "", &M->res[M->best], M->T.d0, M->T.n));
+  S->t[ST_MARKET] += tb_now() - t;
 done:
   free(funded);
   return rc;
@@ -467,26 +478,24 @@ static int write_entities(tb_h5 *out, const tb_input_dims *D, const tb_network *
   return tb_h5_attr_str(out, "/entities", "network_residual", res);
 }
 
-static int network_stage(tb_h5 *in, tb_h5 *out, const tb_input_dims *D, const tb_config *cfg, tb_backend *be,
-                         market_state *M, run_stats *S) {
+static int network_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, market_state *M, run_stats *S) {
   int rc = TB_OK;
   const double t = tb_now();
-  tb_network G;
+  tb_network *G = &J->G;
   double *b = NULL, *x = NULL;
-  memset(&G, 0, sizeof G);
-  TB_GUARD(tb_network_load(in, D, &G));
-  TB_ALLOC(b, G.n);
-  TB_ALLOC(x, G.n);
+  if (!J->have_net) TB_GUARD(tb_network_load(&J->in, &J->D, G));
+  J->have_net = 1;
+  TB_ALLOC(b, G->n);
+  TB_ALLOC(x, G->n);
   TB_ALLOC(M->net, M->nres);
   for (int p = 0; p < M->nres; p++) {
-    TB_GUARD(direct_values(D, &M->contribs[p], G.lo, G.n, b));
-    TB_GUARD(tb_network_solve(be, &G, b, cfg->alpha, cfg->net_tol, (int)cfg->net_max_iter, x, &M->net[p]));
+    TB_GUARD(direct_values(&J->D, &M->contribs[p], G->lo, G->n, b));
+    TB_GUARD(tb_network_solve(&J->be, G, b, cfg->alpha, cfg->net_tol, (int)cfg->net_max_iter, x, &M->net[p]));
     M->res[p].network_multiplier = M->net[p].multiplier;
-    if (p == M->best) TB_GUARD(write_entities(out, D, &G, b, x, &M->net[p]));
+    if (p == M->best && out) TB_GUARD(write_entities(out, &J->D, G, b, x, &M->net[p]));
   }
-  S->t[ST_NETWORK] = tb_now() - t;
+  S->t[ST_NETWORK] += tb_now() - t;
 done:
-  tb_network_free(&G);
   free(b), free(x);
   return rc;
 }
@@ -512,10 +521,8 @@ static void market_free(market_state *M) {
   free(M->W.bid), free(M->W.S), free(M->W.status);
   tb_assessment_free(&M->A);
   free(M->res);
-  free(M->trade);
   tb_market_book_free(&M->MB);
   tb_funding_free(&M->F);
-  tb_deal_table_free(&M->T);
 }
 
 static int reduce_stats(run_stats *S) {
@@ -528,21 +535,136 @@ static int reduce_stats(run_stats *S) {
   return TB_OK;
 }
 
+int tb_job_check_input(const tb_config *cfg, tb_input_dims *D, char sha[65], run_stats *S, int loud) {
+  int rc = TB_OK;
+  tb_h5 in = {.id = -1};
+  TB_CALL(tb_comm_agree(tb_h5_open(&in, cfg->input_file)));
+  /* rank 0 hashes the input (input_sha256) while every rank validates it */
+  tb_hash_job hash = {0};
+  if (tb_comm_rank() == 0) tb_sha256_start(&hash, cfg->input_file);
+  tb_announce(loud, "validating the input (and hashing it on rank 0)");
+  double t = tb_now();
+  rc = tb_input_validate(&in, D);
+  S->t[ST_VALIDATE] = tb_now() - t;
+  t = tb_now();
+  if (tb_comm_rank() == 0) {
+    int h = tb_sha256_finish(&hash, rc != 0);
+    if (!rc) rc = h;
+    memcpy(sha, hash.hex, 65);
+  }
+  S->t[ST_HASH] = tb_now() - t; /* only the part hashing outlasted validation */
+  TB_GUARD(tb_comm_agree(rc));
+  TB_GUARD(tb_comm_bcast(sha, 65, 0));
+  TB_GUARD(check_policy_regions(cfg, D)); /* same verdict on every rank */
+done:
+  tb_h5_close(&in);
+  return rc;
+}
+
+int tb_job_load(tb_job *J, const tb_config *cfg, const tb_input_dims *D, int cache, run_stats *S, int loud) {
+  int rc = TB_OK;
+  memset(J, 0, sizeof *J);
+  J->in.id = -1;
+  J->D = *D;
+  J->cache = cache;
+  const int rank = tb_comm_rank(), size = tb_comm_size();
+  const int64_t lo = tb_block_lo(D->M, rank, size), hi = tb_block_lo(D->M, rank + 1, size);
+  J->nbatch = (hi - lo + cfg->batch_deals - 1) / cfg->batch_deals;
+  TB_CALL(tb_comm_allreduce_i64(&J->nbatch, 1, TB_OP_MAX));
+  TB_CALL(tb_comm_agree(tb_h5_open(&J->in, cfg->input_file)));
+  TB_CALL(tb_comm_agree(tb_backend_open(&J->be, cfg->backend_kind, cfg->threads, tb_comm_local_rank())));
+  tb_announce(loud, "loading entities");
+  double t = tb_now();
+  TB_CALL(tb_comm_agree(tb_entities_load(&J->in, D, &cfg->deal, &J->E)));
+  S->t[ST_ENTITIES] += tb_now() - t;
+  TB_CALL(tb_comm_agree(read_base_trade(J)));
+  TB_CALL(tb_comm_agree(tb_deal_table_alloc(&J->T, hi - lo, lo)));
+  if (cache) {
+    rc = (J->slot = calloc((size_t)(J->nbatch ? J->nbatch : 1), sizeof *J->slot)) ? TB_OK
+         : TB_ERR(TB_ERR_MEMORY, "out of memory for %lld batches", (long long)J->nbatch);
+    TB_CALL(tb_comm_agree(rc));
+  }
+  return TB_OK;
+}
+
+void tb_job_close(tb_job *J) {
+  if (J->in.id >= 0) tb_h5_close(&J->in);
+  for (int64_t k = 0; J->slot && k < J->ncached; k++) tb_deal_buffers_free(&J->slot[k].B), free(J->slot[k].remote);
+  free(J->slot);
+  tb_deal_buffers_free(&J->B);
+  tb_deal_table_free(&J->T);
+  if (J->have_io) tb_io_model_free(&J->io);
+  if (J->have_net) tb_network_free(&J->G);
+  free(J->trade);
+  tb_entities_free(&J->E);
+  tb_backend_close(&J->be);
+  memset(J, 0, sizeof *J);
+  J->in.id = -1;
+}
+
+static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, run_stats *S, int loud, market_state *M) {
+  int rc = TB_OK;
+  double *charge = NULL;
+  M->cfg = cfg;
+  M->T = J->T;
+  M->trade = J->trade;
+  TB_GUARD(tb_comm_agree(draw_tables_alloc(&M->W, (int)cfg->draws, J->T.n)));
+  loop_pass L1 = {1, &M->W, &M->T, NULL, NULL, 0, 0, NULL, NULL};
+  TB_GUARD(tb_comm_agree(deal_loop(J, out, cfg, S, &L1)));
+  TB_GUARD(tb_comm_agree(market_stage(J, out, cfg, M, S, loud)));
+  tb_announce(loud, "applying the recommended policy to every deal");
+  rc = tb_comm_agree((charge = malloc(sizeof(double) * (size_t)cfg->batch_deals)) ? TB_OK
+                     : TB_ERR(TB_ERR_MEMORY, "out of memory for the import charges"));
+  if (rc) goto done;
+  rc = tb_comm_agree((M->contribs = calloc((size_t)M->nres, sizeof(contrib))) ? TB_OK
+                     : TB_ERR(TB_ERR_MEMORY, "out of memory"));
+  if (rc) goto done;
+  loop_pass L2 = {2, &M->W, &M->T, &M->MB, M->res, M->nres, M->best, charge, M->contribs};
+  S->passes = 1 + M->nres;
+  TB_GUARD(tb_comm_agree(deal_loop(J, out, cfg, S, &L2)));
+  tb_announce(loud, "network spillovers");
+  TB_GUARD(tb_comm_agree(network_stage(J, out, cfg, M, S)));
+  if (out) TB_GUARD(tb_comm_agree(tb_write_policy_table(out, cfg, M->res, M->nres, &M->A)));
+done:
+  free(charge);
+  return rc;
+}
+
+int tb_job_solve(tb_job *J, const tb_config *cfg, tb_h5 *out, run_stats *S, int loud, tb_run_result **R) {
+  *R = calloc(1, sizeof **R);
+  if (!*R) return TB_ERR(TB_ERR_MEMORY, "out of memory");
+  return solve(J, cfg, out, S, loud, *R);
+}
+
+void tb_run_result_metrics(const tb_run_result *R, double *rows, int *best) {
+  for (int p = 0; p < R->nres; p++) tb_policy_metrics_row(&R->res[p], &R->A, p, rows + p * TB_POLICY_NCOL);
+  *best = R->best;
+}
+
+void tb_run_result_print(const tb_run_result *R) {
+  tb_print_policies(R->res, R->nres, &R->A);
+  print_network(R);
+}
+
+void tb_run_result_free(tb_run_result *R) {
+  if (!R) return;
+  market_free(R);
+  free(R);
+}
+
+/* A single run: every dataset of MODEL.md section 11 (a sweep goes to tb_sweep_run). */
 int tb_run(const tb_config *cfg) {
   int rc = TB_OK, have_out = 0;
   run_stats S;
   memset(&S, 0, sizeof S);
   const double t_start = tb_now();
-  tb_h5 in = {.id = -1}, out = {.id = -1};
+  tb_h5 out = {.id = -1}, none = {.id = -1};
   tb_input_dims D;
-  tb_entity_table E;
-  tb_backend be;
-  memset(&E, 0, sizeof E);
-  memset(&be, 0, sizeof be);
+  tb_job J;
+  memset(&J, 0, sizeof J);
+  J.in.id = -1;
   char tmp[TB_PATH_MAX + 64], sha[65] = {0};
-  market_state M;
-  memset(&M, 0, sizeof M);
-  double *charge = NULL;
+  tb_run_result *R = NULL;
 
   TB_CALL(tb_config_check(cfg));
   TB_CALL(tb_output_check(cfg->input_file, cfg->output_file, cfg->overwrite));
@@ -552,74 +674,30 @@ int tb_run(const tb_config *cfg) {
     printf("# resolved configuration\n%s\n", text);
     fflush(stdout);
   }
-  const int loud = loud_stages(cfg);
-  rc = tb_comm_agree(tb_h5_open(&in, cfg->input_file));
-  if (rc) return rc;
-  /* rank 0 hashes the input (input_sha256) while every rank validates it */
-  tb_hash_job hash = {0};
-  if (tb_comm_rank() == 0) tb_sha256_start(&hash, cfg->input_file);
-  announce(loud, "validating the input (and hashing it on rank 0)");
-  double t = tb_now();
-  rc = tb_input_validate(&in, &D);
-  S.t[ST_VALIDATE] = tb_now() - t;
-  t = tb_now();
-  if (tb_comm_rank() == 0) {
-    int h = tb_sha256_finish(&hash, rc != 0);
-    if (!rc) rc = h;
-    memcpy(sha, hash.hex, sizeof sha);
-  }
-  S.t[ST_HASH] = tb_now() - t; /* only the part hashing outlasted validation */
-  TB_GUARD(tb_comm_agree(rc));
-  TB_GUARD(tb_comm_bcast(sha, sizeof sha, 0));
-  TB_GUARD(check_policy_regions(cfg, &D)); /* same verdict on every rank */
-  TB_GUARD(tb_comm_agree(tb_backend_open(&be, cfg->backend_kind, cfg->threads, tb_comm_local_rank())));
-  announce(loud, "loading entities");
-  t = tb_now();
-  TB_GUARD(tb_comm_agree(tb_entities_load(&in, &D, &cfg->deal, &E)));
-  S.t[ST_ENTITIES] = tb_now() - t;
-
+  if (cfg->sweep_method != TB_SWEEP_NONE) return tb_sweep_run(cfg);
+  const int loud = tb_loud_stages(cfg);
+  TB_CALL(tb_job_check_input(cfg, &D, sha, &S, loud));
+  TB_GUARD(tb_job_load(&J, cfg, &D, 0, &S, loud));
   TB_GUARD(tb_output_tmpname(cfg->output_file, tmp, sizeof tmp));
   TB_GUARD(tb_comm_agree(tb_h5_create(&out, tmp)));
   have_out = 1;
   TB_GUARD(tb_comm_agree(create_outputs(&out, &D)));
-  {
-    const int rank = tb_comm_rank(), size = tb_comm_size();
-    const int64_t lo = tb_block_lo(D.M, rank, size), hi = tb_block_lo(D.M, rank + 1, size);
-    TB_GUARD(tb_comm_agree(tb_deal_table_alloc(&M.T, hi - lo, lo)));
-    TB_GUARD(tb_comm_agree(draw_tables_alloc(&M.W, (int)cfg->draws, hi - lo)));
-  }
-  loop_pass L1 = {1, &M.W, &M.T, NULL, NULL, 0, 0, NULL, NULL};
-  TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L1)));
-  TB_GUARD(tb_comm_agree(market_stage(&in, &out, &D, cfg, &be, &M, &S, loud)));
-  announce(loud, "applying the recommended policy to every deal");
-  rc = tb_comm_agree((charge = malloc(sizeof(double) * (size_t)(cfg->batch_deals ? cfg->batch_deals : 1))) ? TB_OK
-                     : TB_ERR(TB_ERR_MEMORY, "out of memory for the import charges"));
-  if (rc) goto done;
-  rc = tb_comm_agree((M.contribs = calloc((size_t)M.nres, sizeof(contrib))) ? TB_OK
-                     : TB_ERR(TB_ERR_MEMORY, "out of memory"));
-  if (rc) goto done;
-  loop_pass L2 = {2, &M.W, &M.T, &M.MB, M.res, M.nres, M.best, charge, M.contribs};
-  S.passes = 1 + M.nres;
-  TB_GUARD(tb_comm_agree(deal_loop(&in, &out, &D, cfg, &be, &E, &S, &L2)));
-  announce(loud, "network spillovers");
-  TB_GUARD(tb_comm_agree(network_stage(&in, &out, &D, cfg, &be, &M, &S)));
-  TB_GUARD(tb_comm_agree(tb_write_policy_table(&out, cfg, M.res, M.nres, &M.A)));
-  TB_GUARD(tb_comm_agree(write_root_attrs(&out, cfg, be.ops->name, sha)));
+  TB_GUARD(tb_job_solve(&J, cfg, &out, &S, loud, &R));
+  TB_GUARD(tb_comm_agree(tb_write_root_attrs(&out, cfg, J.be.ops->name, sha)));
 done:
-  rc = tb_output_finish(&out, &in, tmp, cfg->output_file, have_out, rc);
-  tb_entities_free(&E);
-  free(charge);
-  const char *backend_name = be.ops ? be.ops->name : "none";
-  tb_backend_close(&be);
+  rc = tb_output_finish(&out, &none, tmp, cfg->output_file, have_out, rc);
+  const char *backend_name = J.be.ops ? J.be.ops->name : "none";
+  char backend[32];
+  snprintf(backend, sizeof backend, "%s", backend_name);
+  tb_job_close(&J);
   if (rc) {
-    market_free(&M);
+    tb_run_result_free(R);
     return rc;
   }
   S.t[ST_TOTAL] = tb_now() - t_start;
   TB_CALL(reduce_stats(&S));
-  if (tb_comm_rank() == 0) print_summary(&S, &D, cfg, backend_name);
-  tb_print_policies(M.res, M.nres, &M.A);
-  print_network(&M);
-  market_free(&M);
+  if (tb_comm_rank() == 0) print_summary(&S, &D, cfg, backend);
+  tb_run_result_print(R);
+  tb_run_result_free(R);
   return TB_OK;
 }

@@ -3,6 +3,8 @@
 #include "tb_config.h"
 /* `tradebal run`: validate, evaluate every deal, fund, run the policies, write the output. Collective. */
 int tb_run(const tb_config *cfg);
+/* The same with a [sweep] (MODEL.md section 9): /scenarios and /sensitivity. Collective. */
+int tb_sweep_run(const tb_config *cfg);
 /* Refuse to clobber: existing output without overwrite, or output == input. Collective. */
 int tb_output_check(const char *input, const char *output, int overwrite);
 /* Temporary name beside the final output, identical on every rank. */
