@@ -54,6 +54,14 @@ static const tb_key KEYS[] = {
     {"assessment", "sigma_p", K_DOUBLE, OFF(sigma_p), NULL, 0, 1e3, "0.2"},
     {"assessment", "sigma_r", K_DOUBLE, OFF(sigma_r), NULL, 0, 1e3, "0.02"},
     {"assessment", "sigma_e", K_DOUBLE, OFF(sigma_e), NULL, 0, 1e3, "0.2"},
+    /* section 9; swept parameters follow in the same section as `section.key = lo:hi` or a list */
+    {"sweep", "method", K_ENUM, OFF(sweep_method), "none|grid|oat|lhs|random", 0, 0, "none"},
+    {"sweep", "samples", K_INT, OFF(sweep_samples), NULL, 1, 1e7, "16"},
+    {"sweep", "points", K_INT, OFF(sweep_points), NULL, 2, TB_MAX_SWEEP_VALUES, "3"},
+    {"sweep", "seed", K_INT, OFF(sweep_seed), NULL, 0, 9007199254740992.0, "1"},
+    {"sweep", "shard", K_INT, OFF(sweep_shard), NULL, 0, 1e9, "0"},
+    {"sweep", "shards", K_INT, OFF(sweep_shards), NULL, 1, 1e9, "1"},
+    {"sweep", "groups", K_INT, OFF(sweep_groups), NULL, 0, 1e6, "0"},
 };
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
@@ -223,6 +231,50 @@ static int policy_set(tb_config *c, const char *name, const char *key, const cha
   return TB_OK;
 }
 
+/* ---- swept parameters: `[sweep] section.key = lo:hi` or `= v1, v2, ...` (section 9) ---- */
+
+static int sweep_set(tb_config *c, const char *key, const char *v, const char *where) {
+  tb_sweep_param *p = NULL;
+  for (int i = 0; i < c->nsweep && !p; i++)
+    if (!strcmp(c->sweep[i].key, key)) p = &c->sweep[i];
+  if (!p) {
+    if (strlen(key) >= sizeof p->key) return TB_ERR(TB_ERR_USAGE, "%s: [sweep] %s: key too long", where, key);
+    if (c->nsweep == TB_MAX_SWEEP) return TB_ERR(TB_ERR_USAGE, "%s: more than %d swept parameters", where, TB_MAX_SWEEP);
+    p = &c->sweep[c->nsweep++];
+    snprintf(p->key, sizeof p->key, "%s", key);
+  }
+  char *end;
+  const char *colon = strchr(v, ':');
+  p->nvalues = 0;
+  p->is_range = colon != NULL;
+  if (colon) {
+    errno = 0;
+    p->lo = strtod(v, &end);
+    int bad = errno || end != colon;
+    p->hi = strtod(colon + 1, &end);
+    bad |= errno || end == colon + 1 || *end || !isfinite(p->lo) || !isfinite(p->hi) || p->lo > p->hi;
+    if (bad) return TB_ERR(TB_ERR_USAGE, "%s: [sweep] %s = '%s': expected lo:hi with finite lo <= hi", where, key, v);
+    return TB_OK;
+  }
+  for (const char *q = v; *q;) {
+    if (*q == ',' || *q == ' ' || *q == '\t') {
+      q++;
+      continue;
+    }
+    errno = 0;
+    double x = strtod(q, &end);
+    if (end == q || errno || !isfinite(x) || p->nvalues == TB_MAX_SWEEP_VALUES)
+      return TB_ERR(TB_ERR_USAGE, "%s: [sweep] %s = '%s': expected lo:hi or a list of up to %d numbers", where,
+                    key, v, TB_MAX_SWEEP_VALUES);
+    p->values[p->nvalues++] = x;
+    q = end;
+  }
+  if (!p->nvalues) return TB_ERR(TB_ERR_USAGE, "%s: [sweep] %s is empty", where, key);
+  p->lo = p->hi = p->values[0];
+  for (int i = 1; i < p->nvalues; i++) p->lo = fmin(p->lo, p->values[i]), p->hi = fmax(p->hi, p->values[i]);
+  return TB_OK;
+}
+
 /* Shortest of %.15g..%.17g that reads back to the same double (0.3, not 0.29999999999999999). */
 static void fmt_double(char *out, size_t size, double x) {
   for (int prec = 15; prec <= 17; prec++) {
@@ -247,6 +299,97 @@ static void policy_dump(const tb_policy *p, char *val, size_t size) {
            p->name, kind, regions, rate, ratio, (long long)p->expiry, fl);
 }
 
+static void sweep_dump(const tb_sweep_param *p, char *val, size_t size) {
+  char a[32], b[32];
+  size_t used = 0;
+  if (p->is_range) {
+    fmt_double(a, sizeof a, p->lo), fmt_double(b, sizeof b, p->hi);
+    snprintf(val, size, "%s = %s:%s\n", p->key, a, b);
+    return;
+  }
+  used += (size_t)snprintf(val, size, "%s =", p->key);
+  for (int i = 0; i < p->nvalues && used + 40 < size; i++) {
+    fmt_double(a, sizeof a, p->values[i]);
+    used += (size_t)snprintf(val + used, size - used, "%s %s", i ? "," : "", a);
+  }
+  snprintf(val + used, size - used, "\n");
+}
+
+int tb_config_sweepable(const tb_config *c, const char *key, int *integer) {
+  char sec[64];
+  const char *dot = strchr(key, '.');
+  if (!dot || (size_t)(dot - key) >= sizeof sec) return TB_ERR(TB_ERR_USAGE, "[sweep] %s: expected section.key", key);
+  memcpy(sec, key, (size_t)(dot - key));
+  sec[dot - key] = 0;
+  if (!strcmp(sec, "policy")) {
+    const char *sub = strrchr(key, '.');
+    size_t n = (size_t)(sub - dot - 1);
+    int found = 0;
+    for (int i = 0; i < c->npolicies && !found; i++)
+      found = strlen(c->policy[i].name) == n && !strncmp(c->policy[i].name, dot + 1, n);
+    if (sub == dot || !found)
+      return TB_ERR(TB_ERR_USAGE, "[sweep] %s: no such policy (sweep policy.NAME.rate, ratio, expiry or floor)", key);
+    *integer = !strcmp(sub + 1, "expiry");
+    if (*integer || !strcmp(sub + 1, "rate") || !strcmp(sub + 1, "ratio") || !strcmp(sub + 1, "floor")) return TB_OK;
+    return TB_ERR(TB_ERR_USAGE, "[sweep] %s: a policy's numeric keys are rate, ratio, expiry and floor", key);
+  }
+  const tb_key *k = find_key(sec, dot + 1);
+  if (!k) return TB_ERR(TB_ERR_USAGE, "[sweep] %s: unknown key", key);
+  if (k->kind != K_INT && k->kind != K_DOUBLE)
+    return TB_ERR(TB_ERR_USAGE, "[sweep] %s: not a numeric key", key);
+  if (!strcmp(sec, "run") || !strcmp(sec, "backend") || !strcmp(sec, "sweep"))
+    return TB_ERR(TB_ERR_USAGE, "[sweep] %s: does not change the model's results, so it cannot be swept", key);
+  *integer = k->kind == K_INT;
+  return TB_OK;
+}
+
+/* Every value a sweep may give `p` must be accepted by the key itself. */
+static int sweep_check_param(const tb_config *c, const tb_sweep_param *p) {
+  int integer = 0;
+  TB_CALL(tb_config_sweepable(c, p->key, &integer));
+  tb_config *trial = malloc(sizeof *trial);
+  if (!trial) return TB_ERR(TB_ERR_MEMORY, "out of memory checking the sweep");
+  int rc = TB_OK;
+  const int n = p->is_range ? 2 : p->nvalues;
+  for (int i = 0; i < n && !rc; i++) {
+    char a[256];
+    const double x = p->is_range ? (i ? p->hi : p->lo) : p->values[i];
+    if (integer) snprintf(a, sizeof a, "%s=%lld", p->key, (long long)llround(x));
+    else snprintf(a, sizeof a, "%s=%.17g", p->key, x);
+    *trial = *c;
+    rc = tb_config_set(trial, a);
+  }
+  free(trial);
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", rc ? tb_error_message() : "");
+  if (rc) return TB_ERR(rc, "[sweep] %s: %s", p->key, msg);
+  return TB_OK;
+}
+
+static int sweep_check(const tb_config *c) {
+  const int m = c->sweep_method;
+  if (m == TB_SWEEP_NONE) return TB_OK;
+  if (!c->nsweep) return TB_ERR(TB_ERR_USAGE, "[sweep] method is set but no parameter is swept (add section.key = lo:hi)");
+  if (c->sweep_shard >= c->sweep_shards)
+    return TB_ERR(TB_ERR_USAGE, "sweep.shard = %lld: expected 0..%lld (sweep.shards - 1)", (long long)c->sweep_shard,
+                  (long long)c->sweep_shards - 1);
+  double count = 1;
+  for (int j = 0; j < c->nsweep; j++) {
+    const tb_sweep_param *p = &c->sweep[j];
+    TB_CALL(sweep_check_param(c, p));
+    const int64_t pts = p->is_range ? c->sweep_points : p->nvalues;
+    if ((m == TB_SWEEP_LHS || m == TB_SWEEP_RANDOM) && !p->is_range)
+      return TB_ERR(TB_ERR_USAGE, "[sweep] %s: method lhs and random sample a range: give lo:hi", p->key);
+    if (m == TB_SWEEP_OAT && pts % 2 == 0)
+      return TB_ERR(TB_ERR_USAGE, "[sweep] %s: method oat needs an odd number of points (the centre is the middle "
+                    "one), got %lld", p->key, (long long)pts);
+    count = m == TB_SWEEP_GRID ? count * (double)pts : count + (double)(pts - 1);
+  }
+  if (m == TB_SWEEP_GRID && count > 1e7)
+    return TB_ERR(TB_ERR_USAGE, "[sweep] method grid: %.0f scenarios is too many (at most 10000000)", count);
+  return TB_OK;
+}
+
 void tb_config_defaults(tb_config *c) {
   memset(c, 0, sizeof *c);
   for (int i = 0; i < NKEYS; i++) set_value(c, &KEYS[i], KEYS[i].def, NULL, "default");
@@ -269,6 +412,10 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     return L->rc == TB_OK;
   }
   const tb_key *k = find_key(section, name);
+  if (!k && !strcmp(section, "sweep") && strchr(name, '.')) {
+    L->rc = sweep_set(L->c, name, value, L->path);
+    return L->rc == TB_OK;
+  }
   if (!k) {
     L->rc = TB_ERR(TB_ERR_USAGE, "%s: unknown key [%s] %s", L->path, section, name);
     return 0;
@@ -297,7 +444,7 @@ int tb_config_load(tb_config *c, const char *path) {
 }
 
 int tb_config_set(tb_config *c, const char *assignment) {
-  char sec[64], key[64];
+  char sec[64], key[128];
   const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
   if (!dot || !eq || dot > eq || (size_t)(dot - assignment) >= sizeof sec ||
       (size_t)(eq - dot - 1) >= sizeof key)
@@ -312,6 +459,7 @@ int tb_config_set(tb_config *c, const char *assignment) {
     return policy_set(c, key, sub + 1, eq + 1, "--set");
   }
   const tb_key *k = find_key(sec, key);
+  if (!k && !strcmp(sec, "sweep") && strchr(key, '.')) return sweep_set(c, key, eq + 1, "--set");
   if (!k) return TB_ERR(TB_ERR_USAGE, "--set: unknown key %s.%s", sec, key);
   return set_value(c, k, eq + 1, NULL, "--set");
 }
@@ -324,7 +472,7 @@ int tb_config_check(const tb_config *c) {
   if (c->draws == 1)
     return TB_ERR(TB_ERR_USAGE, "assessment.draws = 1: sigma_rep is a sample standard deviation and needs 0 "
                                 "(deterministic) or at least 2 draws");
-  return TB_OK;
+  return sweep_check(c);
 }
 
 int tb_config_dump(const tb_config *c, char *buf, size_t size) {
@@ -350,6 +498,12 @@ int tb_config_dump(const tb_config *c, char *buf, size_t size) {
     if (used < size) used += (size_t)snprintf(buf + used, size - used, "%s = %s\n", k->key, val);
     if (used + 1 >= size) return TB_ERR(TB_ERR_INTERNAL, "config text buffer too small");
     last = k->section;
+  }
+  for (int i = 0; i < c->nsweep; i++) { /* under [sweep], the table's last section */
+    char val[4096];
+    sweep_dump(&c->sweep[i], val, sizeof val);
+    used += (size_t)snprintf(buf + used, size - used, "%s", val);
+    if (used + 1 >= size) return TB_ERR(TB_ERR_INTERNAL, "config text buffer too small");
   }
   for (int i = 0; i < c->npolicies; i++) {
     char val[8192];

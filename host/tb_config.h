@@ -29,6 +29,19 @@ typedef struct {
   double floor_price; /* certificates: P_min */
 } tb_policy;
 
+#define TB_MAX_SWEEP 32
+#define TB_MAX_SWEEP_VALUES 64
+enum { TB_SWEEP_NONE = 0, TB_SWEEP_GRID = 1, TB_SWEEP_OAT = 2, TB_SWEEP_LHS = 3, TB_SWEEP_RANDOM = 4 };
+
+/* One swept parameter of MODEL.md section 9, from `[sweep] section.key = lo:hi` or `= v1, v2, ...`. */
+typedef struct {
+  char key[128];   /* a numeric config key, e.g. market.elasticity or policy.tariff10.rate */
+  int is_range;    /* 1: [lo, hi]; 0: the listed values */
+  double lo, hi;
+  int nvalues;
+  double values[TB_MAX_SWEEP_VALUES];
+} tb_sweep_param;
+
 typedef struct {
   char input_file[TB_PATH_MAX];
   char output_file[TB_PATH_MAX];
@@ -47,6 +60,10 @@ typedef struct {
   double w_gdp, w_jobs, w_balance, w_surplus; /* section 8 level weights */
   int64_t draws, seed;             /* section 8: K Monte Carlo draws (0: deterministic only) */
   double sigma_p, sigma_r, sigma_e; /* section 8: noise of probabilities, discount rates, epsilon */
+  int sweep_method;                /* section 9: TB_SWEEP_* */
+  int64_t sweep_samples, sweep_points, sweep_seed, sweep_shard, sweep_shards, sweep_groups;
+  int nsweep;
+  tb_sweep_param sweep[TB_MAX_SWEEP];
   int npolicies;                   /* policy[0] is always the baseline `none` */
   tb_policy policy[TB_MAX_POLICIES];
 } tb_config;
@@ -57,6 +74,9 @@ int tb_config_load(tb_config *c, const char *path);
 /* Apply one "section.key=value" override (relative paths: to the working directory). */
 int tb_config_set(tb_config *c, const char *assignment);
 int tb_config_check(const tb_config *c);
+/* Whether `key` (section.key or policy.NAME.key) is a number that changes the model's
+ * results, so a sweep may vary it; *integer tells whether it takes whole numbers. */
+int tb_config_sweepable(const tb_config *c, const char *key, int *integer);
 /* The resolved configuration as INI text (stored in the output, printed by rank 0). */
 int tb_config_dump(const tb_config *c, char *buf, size_t size);
 

@@ -6,6 +6,7 @@
 #include "tb_input.h"
 #include "tb_match.h"
 #include "tb_run.h"
+#include "tb_sweep_out.h"
 #include "tb_version.h"
 #include "../mpi/tb_comm.h"
 
@@ -18,10 +19,14 @@ static const char *USAGE =
     "usage: tradebal <command> [options]\n"
     "commands:\n"
     "  run -c CONFIG [--set section.key=value]... [-o OUT] [--overwrite]\n"
-    "      evaluate every deal (MODEL.md sections 2-3) and write OUT (HDF5)\n"
+    "      evaluate every deal and assess the policies (MODEL.md sections 2-8), write OUT (HDF5);\n"
+    "      with a [sweep] (section 9): one metrics row per scenario and the sensitivity tables\n"
     "  generate -o OUT [--entities N] [--deals M] [--regions R] [--periods T]\n"
     "           [--sectors S] [--seed X] [--batch B] [--overwrite]\n"
     "      write a seeded synthetic input (the same file at any rank count)\n"
+    "  merge -o OUT SHARD... [--overwrite]\n"
+    "      join the shard files of one sweep (sweep.shard=i of sweep.shards=n, in order) into\n"
+    "      the file an unsharded run writes\n"
     "  validate FILE   check every rule of MODEL.md section 1\n"
     "  match INPUT -o OUT [--overwrite]\n"
     "      the certificate exchange: continuous double auction of /market/orders per region\n"
@@ -97,6 +102,26 @@ static int cmd_match(int argc, char **argv) {
   return tb_match(in, out, overwrite);
 }
 
+static int cmd_merge(int argc, char **argv) {
+  const char *out = NULL;
+  int overwrite = 0, n = 0;
+  char **files = calloc((size_t)(argc ? argc : 1), sizeof *files);
+  if (!files) return TB_ERR(TB_ERR_MEMORY, "out of memory");
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+    else if (!strcmp(argv[i], "--overwrite")) overwrite = 1;
+    else if (!strcmp(argv[i], "-v")) continue;
+    else if (argv[i][0] == '-') {
+      free(files);
+      return TB_ERR(TB_ERR_USAGE, "merge: unexpected option '%s'", argv[i]);
+    } else files[n++] = argv[i];
+  }
+  int rc = out && n ? tb_merge(out, n, files, overwrite)
+                    : TB_ERR(TB_ERR_USAGE, "merge: usage: tradebal merge -o OUT SHARD... [--overwrite]");
+  free(files);
+  return rc;
+}
+
 static int cmd_validate(int argc, char **argv) {
   const char *file = NULL;
   for (int i = 0; i < argc; i++)
@@ -133,6 +158,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "generate")) rc = cmd_generate(argc - 2, argv + 2);
   else if (!strcmp(cmd, "validate")) rc = cmd_validate(argc - 2, argv + 2);
   else if (!strcmp(cmd, "match")) rc = cmd_match(argc - 2, argv + 2);
+  else if (!strcmp(cmd, "merge")) rc = cmd_merge(argc - 2, argv + 2);
   else if (!strcmp(cmd, "version")) {
     if (tb_comm_rank() == 0) printf("tradebal %s (output format %d)\n", TB_VERSION, TB_FORMAT_VERSION);
     rc = TB_OK;

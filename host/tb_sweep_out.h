@@ -1,0 +1,30 @@
+/* The HDF5 side of a sweep (MODEL.md section 9): /scenarios and /sensitivity, and the merge
+ * of shard files into the file one unsharded run writes. */
+#ifndef TB_SWEEP_OUT_H
+#define TB_SWEEP_OUT_H
+
+#include "tb_h5.h"
+
+#include <stdint.h>
+
+/* The rows one file holds: scenarios index[0..n) of `total`, every rank a full copy. */
+typedef struct {
+  int64_t n, total, shard, shards;
+  int J, Q, C, method;
+  int64_t *index, *best; /* [n] scenario ids, recommended policy index */
+  double *x, *m;         /* [n, J] parameter values, [n, C] metrics */
+  char (*pname)[128];    /* [J] swept keys */
+  char (*qname)[64];     /* [Q] policy names, `none` first */
+} tb_sweep_table;
+
+int tb_sweep_table_alloc(tb_sweep_table *T, int64_t n, int J, int Q);
+void tb_sweep_table_free(tb_sweep_table *T);
+/* /policies/names, /scenarios/... and, when the file holds every scenario, /sensitivity/...
+ * Collective; rank 0 writes the data. */
+int tb_sweep_table_write(tb_h5 *o, const tb_sweep_table *T);
+/* Root attributes from their text (a merge copies them from its shards). */
+int tb_write_root_attrs_text(tb_h5 *o, const char *config, const char *backend, const char *sha, int64_t ranks);
+/* `tradebal merge -o OUT SHARD...`. Collective. */
+int tb_merge(const char *out, int nfiles, char *const *files, int overwrite);
+
+#endif
