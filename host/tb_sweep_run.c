@@ -50,7 +50,8 @@ typedef struct {
 
 /* This group's scenarios [g0, g1): rows at the group's rank 0, in scenario order. */
 static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_sweep *SW, int64_t g0, int64_t g1,
-                     int group, int C, char *rows, size_t row_bytes, tb_run_stats *S, char *backend) {
+                     int group, int C, char *rows, size_t row_bytes, tb_run_stats *S, char *backend,
+                     double *t_scen) {
   int rc = TB_OK;
   tb_job J;
   tb_config *c = NULL;
@@ -64,6 +65,7 @@ static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_swee
     TB_GUARD(tb_sweep_scenario(cfg, SW, i, c));
     c->progress = 2; /* one line per scenario instead of progress bars */
     TB_GUARD(tb_job_solve(&J, c, NULL, S, 0, &R));
+    *t_scen += tb_now() - t;
     scenario_row *r = (scenario_row *)(rows + (size_t)(i - g0) * row_bytes);
     int best = 0;
     tb_run_result_metrics(R, r->m, &best);
@@ -83,11 +85,13 @@ done:
   return rc;
 }
 
-static void print_sweep(const tb_config *cfg, const tb_sweep_table *T, int groups, double seconds, const char *out) {
+/* t[0] the whole sweep, t[1] the slowest group's scenarios (the first one reads the deals). */
+static void print_sweep(const tb_config *cfg, const tb_sweep_table *T, int groups, const double *t, const char *out) {
   if (tb_comm_rank() != 0) return;
-  printf("tradebal sweep: %lld of %lld scenarios (shard %lld of %lld), %d parameter(s), %d group(s) of ranks, "
-         "%.2f s (%.3f s per scenario)\n", (long long)T->n, (long long)T->total, (long long)T->shard,
-         (long long)T->shards, T->J, groups, seconds, T->n ? seconds / (double)T->n : 0.0);
+  printf("tradebal sweep: %lld of %lld scenarios (shard %lld of %lld), %d parameter(s), %d group(s) of ranks\n",
+         (long long)T->n, (long long)T->total, (long long)T->shard, (long long)T->shards, T->J, groups);
+  printf("  seconds: total %.3f, scenarios %.3f (slowest group), %.4f per scenario\n", t[0], t[1],
+         T->n ? t[0] / (double)T->n : 0.0);
   int64_t count[TB_MAX_POLICIES] = {0};
   for (int64_t i = 0; i < T->n; i++) count[T->best[i]]++;
   for (int q = 0; q < T->Q; q++)
@@ -140,6 +144,7 @@ int tb_sweep_run(const tb_config *cfg) {
   tb_run_stats S;
   tb_input_dims D;
   char sha[65] = {0}, backend[32] = "none", *rows = NULL;
+  double t[2] = {0, 0};
   int64_t s0, s1, nmine = 0;
   memset(&SW, 0, sizeof SW), memset(&T, 0, sizeof T), memset(&S, 0, sizeof S);
   TB_CALL(tb_sweep_build(cfg, &SW));
@@ -155,7 +160,7 @@ int tb_sweep_run(const tb_config *cfg) {
   split = 1;
   if (tb_comm_rank() == 0) nmine = g1 - g0; /* the group's rank 0 keeps its rows */
   rows = calloc((size_t)(g1 - g0 ? g1 - g0 : 1), row_bytes);
-  rc = rows ? run_group(cfg, &D, &SW, g0, g1, color, C, rows, row_bytes, &S, backend)
+  rc = rows ? run_group(cfg, &D, &SW, g0, g1, color, C, rows, row_bytes, &S, backend, &t[1])
             : TB_ERR(TB_ERR_MEMORY, "out of memory for the scenario rows");
   TB_CALL(tb_comm_unsplit());
   split = 0;
@@ -168,7 +173,9 @@ int tb_sweep_run(const tb_config *cfg) {
   memcpy(T.x, SW.x + s0 * SW.J, sizeof(double) * (size_t)((s1 - s0) * SW.J));
   TB_GUARD(tb_comm_agree(gather_rows(rows, nmine, row_bytes, s0, &T)));
   TB_GUARD(write_sweep(cfg, &T, backend, sha));
-  print_sweep(cfg, &T, groups, tb_now() - t0, cfg->output_file);
+  TB_GUARD(tb_comm_allreduce_f64(&t[1], 1, TB_OP_MAX));
+  t[0] = tb_now() - t0;
+  print_sweep(cfg, &T, groups, t, cfg->output_file);
 done:
   if (split) tb_comm_unsplit();
   free(rows);
