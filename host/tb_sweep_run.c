@@ -57,6 +57,7 @@ static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_swee
   tb_config *c = NULL;
   tb_run_result *R = NULL;
   const int talk = tb_comm_rank() == 0 && cfg->progress != 2;
+  double last = 0; /* progress=auto: the first and last scenario, and at most one line per 5 s between */
   TB_GUARD(tb_job_load(&J, cfg, D, 1, S, 0));
   snprintf(backend, 32, "%s", J.be.ops->name);
   TB_ALLOC(c, 1);
@@ -72,7 +73,8 @@ static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_swee
     r->index = i, r->best = best;
     tb_run_result_free(R);
     R = NULL;
-    if (talk)
+    const double now = tb_now();
+    if (talk && (cfg->progress == 1 || i == g0 || i + 1 == g1 || now - last >= 5.0) && (last = now) > 0)
       fprintf(stderr, "[sweep] group %d: scenario %lld (%lld of %lld) in %.2f s, recommended %s\n", group,
               (long long)i, (long long)(i - g0 + 1), (long long)(g1 - g0), tb_now() - t,
               cfg->policy[best].name);
