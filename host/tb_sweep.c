@@ -113,6 +113,7 @@ void tb_sweep_free(tb_sweep *S) {
 
 int tb_sweep_scenario(const tb_config *base, const tb_sweep *S, int64_t i, tb_config *out) {
   *out = *base;
+  out->sweep_method = TB_SWEEP_NONE; /* a scenario is a plain run: checking it must not re-check the sweep */
   for (int j = 0; j < S->J; j++) {
     char a[256];
     const double v = S->x[i * S->J + j];

@@ -20,7 +20,7 @@ typedef struct {
  * Philox keyed by sweep.seed. Integer keys are rounded to the nearest whole number. */
 int tb_sweep_build(const tb_config *c, tb_sweep *S);
 void tb_sweep_free(tb_sweep *S);
-/* The base config with scenario i's values applied. */
+/* The base config with scenario i's values applied, as a plain run (sweep.method = none). */
 int tb_sweep_scenario(const tb_config *base, const tb_sweep *S, int64_t i, tb_config *out);
 /* Shard `shard` of `shards`: scenarios [lo, hi), a block distribution. */
 void tb_sweep_shard(int64_t n, int64_t shard, int64_t shards, int64_t *lo, int64_t *hi);
