@@ -136,67 +136,56 @@ typedef struct {
 } shard_meta;
 
 /* A string attribute of `obj`, malloc'd. */
-static int read_str_attr(hid_t f, const char *file, const char *obj, const char *name, char **out) {
-  hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  if (a < 0) return TB_ERR(TB_ERR_INPUT, "%s: attribute %s of %s is missing (not a tradebal sweep file)", file, name, obj);
+static int read_str_attr(tb_h5 *f, const char *obj, const char *name, char **out) {
+  hid_t a = H5Aopen_by_name(f->id, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  if (a < 0) return TB_ERR(TB_ERR_INPUT, "%s: attribute %s of %s is missing (not a tradebal sweep file)", f->path, name, obj);
   hid_t t = H5Aget_type(a);
   size_t n = H5Tget_size(t);
   int rc = TB_OK;
   hid_t mt = H5Tcopy(t);
   if (H5Tis_variable_str(t) > 0) {
     char *v = NULL;
-    if (H5Aread(a, mt, &v) < 0 || !v) rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read attribute %s", file, name);
+    if (H5Aread(a, mt, &v) < 0 || !v) rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read attribute %s", f->path, name);
     else if (!(*out = strdup(v))) rc = TB_ERR(TB_ERR_MEMORY, "out of memory");
     H5free_memory(v);
   } else if (!(*out = calloc(n + 1, 1))) {
     rc = TB_ERR(TB_ERR_MEMORY, "out of memory");
   } else if (H5Aread(a, mt, *out) < 0) {
-    rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read attribute %s", file, name);
+    rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read attribute %s", f->path, name);
   }
   H5Tclose(mt), H5Tclose(t), H5Aclose(a);
   return rc;
 }
 
-static int read_i64_attr(hid_t f, const char *file, const char *obj, const char *name, int64_t *v) {
-  hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  if (a < 0) return TB_ERR(TB_ERR_INPUT, "%s: attribute %s of %s is missing (not a tradebal sweep file)", file, name, obj);
-  herr_t e = H5Aread(a, H5T_NATIVE_INT64, v);
-  H5Aclose(a);
-  return e < 0 ? TB_ERR(TB_ERR_INPUT, "%s: cannot read attribute %s", file, name) : TB_OK;
+static int read_i64_attr(tb_h5 *f, const char *obj, const char *name, int64_t *v) {
+  int exists = 0;
+  TB_CALL(tb_h5_attr_read_i64(f, obj, name, v, &exists));
+  return exists ? TB_OK
+                : TB_ERR(TB_ERR_INPUT, "%s: attribute %s of %s is missing (not a tradebal sweep file)", f->path, name, obj);
 }
 
-/* Dims of a 1-2 dimensional dataset; 0 columns for one dimension. */
-static int dims_of(hid_t f, const char *file, const char *name, int64_t *rows, int64_t *cols) {
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  if (d < 0) return TB_ERR(TB_ERR_INPUT, "%s: dataset %s is missing (not a tradebal sweep file)", file, name);
-  hid_t sp = H5Dget_space(d);
-  hsize_t dm[2] = {0, 0};
-  int r = H5Sget_simple_extent_dims(sp, dm, NULL);
-  H5Sclose(sp), H5Dclose(d);
-  if (r < 1 || r > 2) return TB_ERR(TB_ERR_INPUT, "%s: %s has rank %d, expected 1 or 2", file, name, r);
-  *rows = (int64_t)dm[0], *cols = r == 2 ? (int64_t)dm[1] : 0;
+/* The dims of a dataset the sweep layout has at this rank. */
+static int dims_of(tb_h5 *f, const char *name, int rank, int64_t *dims) {
+  tb_h5_info in;
+  TB_CALL(tb_h5_info_of(f, name, &in));
+  if (!in.exists || in.rank != rank)
+    return TB_ERR(TB_ERR_INPUT, "%s: %s is missing or not of rank %d (not a tradebal sweep file)", f->path, name, rank);
+  memcpy(dims, in.dims, sizeof(int64_t) * (size_t)rank);
   return TB_OK;
 }
 
-static int read_all(hid_t f, const char *file, const char *name, hid_t mt, void *buf) {
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  herr_t e = d < 0 ? -1 : H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-  if (d >= 0) H5Dclose(d);
-  return e < 0 ? TB_ERR(TB_ERR_INPUT, "%s: cannot read %s", file, name) : TB_OK;
-}
-
 /* The string array attribute `name` of dataset `obj` into fixed-width slots. */
-static int read_names(hid_t f, const char *file, const char *obj, const char *name, int n, char *slots, size_t width) {
-  hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  if (a < 0) return TB_ERR(TB_ERR_INPUT, "%s: attribute %s of %s is missing", file, name, obj);
+static int read_names(tb_h5 *f, const char *obj, const char *name, int n, char *slots, size_t width) {
+  hid_t a = H5Aopen_by_name(f->id, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  if (a < 0) return TB_ERR(TB_ERR_INPUT, "%s: attribute %s of %s is missing", f->path, name, obj);
   hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
   const size_t w = H5Tget_size(t);
   const hssize_t cnt = H5Sget_simple_extent_npoints(sp);
   int rc = TB_OK;
   char *buf = cnt == n ? calloc((size_t)n ? (size_t)n : 1, w + 1) : NULL;
-  if (cnt != n) rc = TB_ERR(TB_ERR_INPUT, "%s: %s of %s has %lld names, expected %d", file, name, obj, (long long)cnt, n);
+  if (cnt != n) rc = TB_ERR(TB_ERR_INPUT, "%s: %s of %s has %lld names, expected %d", f->path, name, obj, (long long)cnt, n);
   else if (!buf) rc = TB_ERR(TB_ERR_MEMORY, "out of memory");
-  else if (H5Aread(a, t, buf) < 0) rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read %s of %s", file, name, obj);
+  else if (H5Aread(a, t, buf) < 0) rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read %s of %s", f->path, name, obj);
   for (int i = 0; !rc && i < n; i++) snprintf(slots + (size_t)i * width, width, "%.*s", (int)w, buf + (size_t)i * w);
   free(buf);
   H5Sclose(sp), H5Tclose(t), H5Aclose(a);
@@ -238,42 +227,41 @@ static void unsharded_config(const char *text, char *out, size_t size) {
   }
 }
 
+/* Every rank reads the whole (small) shard file. Collective. */
 static int read_shard(const char *file, tb_sweep_table *T, shard_meta *meta) {
-  int rc = TB_OK;
-  int64_t n, J, C, q, unused, method_ok = 0;
-  char *method = NULL;
-  hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return TB_ERR(TB_ERR_INPUT, "%s: cannot open as HDF5", file);
-  TB_GUARD(dims_of(f, file, "/scenarios/params", &n, &J));
-  TB_GUARD(dims_of(f, file, "/scenarios/metrics", &unused, &C));
-  TB_GUARD(dims_of(f, file, "/policies/names", &q, &unused));
-  if (C != q * TB_POLICY_NCOL || J > TB_MAX_SWEEP)
-    TB_GUARD(TB_ERR(TB_ERR_INPUT, "%s: /scenarios/metrics has %lld columns, expected %lld", file, (long long)C,
-                    (long long)(q * TB_POLICY_NCOL)));
-  TB_GUARD(tb_sweep_table_alloc(T, n, (int)J, (int)q));
-  TB_GUARD(read_i64_attr(f, file, "/scenarios", "scenarios", &T->total));
-  TB_GUARD(read_i64_attr(f, file, "/scenarios", "shard", &T->shard));
-  TB_GUARD(read_i64_attr(f, file, "/scenarios", "shards", &T->shards));
-  TB_GUARD(read_str_attr(f, file, "/scenarios", "method", &method));
+  int rc = TB_OK, method_ok = 0;
+  int64_t xd[2] = {0, 0}, md[2] = {0, 0}, q = 0;
+  char *method = NULL, *sha = NULL;
+  tb_h5 f = {.id = -1};
+  TB_CALL(tb_comm_agree(tb_h5_open(&f, file)));
+  TB_GUARD(dims_of(&f, "/scenarios/params", 2, xd));
+  TB_GUARD(dims_of(&f, "/scenarios/metrics", 2, md));
+  TB_GUARD(dims_of(&f, "/policies/names", 1, &q));
+  if (md[1] != q * TB_POLICY_NCOL || xd[1] > TB_MAX_SWEEP || md[0] != xd[0])
+    TB_GUARD(TB_ERR(TB_ERR_INPUT, "%s: /scenarios/metrics is [%lld, %lld], expected [%lld, %lld]", file,
+                    (long long)md[0], (long long)md[1], (long long)xd[0], (long long)(q * TB_POLICY_NCOL)));
+  TB_GUARD(tb_sweep_table_alloc(T, xd[0], (int)xd[1], (int)q));
+  TB_GUARD(read_i64_attr(&f, "/scenarios", "scenarios", &T->total));
+  TB_GUARD(read_i64_attr(&f, "/scenarios", "shard", &T->shard));
+  TB_GUARD(read_i64_attr(&f, "/scenarios", "shards", &T->shards));
+  TB_GUARD(read_str_attr(&f, "/scenarios", "method", &method));
   for (int i = 1; i < 5; i++)
     if (!strcmp(method, METHODS[i])) T->method = i, method_ok = 1;
   if (!method_ok) TB_GUARD(TB_ERR(TB_ERR_INPUT, "%s: unknown sweep method '%s'", file, method));
-  TB_GUARD(read_all(f, file, "/scenarios/index", H5T_NATIVE_INT64, T->index));
-  TB_GUARD(read_all(f, file, "/scenarios/recommended", H5T_NATIVE_INT64, T->best));
-  TB_GUARD(read_all(f, file, "/scenarios/params", H5T_NATIVE_DOUBLE, T->x));
-  TB_GUARD(read_all(f, file, "/scenarios/metrics", H5T_NATIVE_DOUBLE, T->m));
-  TB_GUARD(read_names(f, file, "/scenarios/params", "names", (int)J, &T->pname[0][0], sizeof T->pname[0]));
-  TB_GUARD(read_names(f, file, "/scenarios/recommended", "policies", (int)q, &T->qname[0][0], sizeof T->qname[0]));
-  TB_GUARD(read_str_attr(f, file, "/", "config", &meta->config));
-  TB_GUARD(read_str_attr(f, file, "/", "backend", &meta->backend));
-  TB_GUARD(read_i64_attr(f, file, "/", "ranks", &meta->ranks));
-  char *sha = NULL;
-  TB_GUARD(read_str_attr(f, file, "/", "input_sha256", &sha));
+  TB_GUARD(tb_h5_read(&f, "/scenarios/index", H5T_NATIVE_INT64, 0, T->n, 1, T->index));
+  TB_GUARD(tb_h5_read(&f, "/scenarios/recommended", H5T_NATIVE_INT64, 0, T->n, 1, T->best));
+  TB_GUARD(tb_h5_read(&f, "/scenarios/params", H5T_NATIVE_DOUBLE, 0, T->n, 1, T->x));
+  TB_GUARD(tb_h5_read(&f, "/scenarios/metrics", H5T_NATIVE_DOUBLE, 0, T->n, 1, T->m));
+  TB_GUARD(read_names(&f, "/scenarios/params", "names", T->J, &T->pname[0][0], sizeof T->pname[0]));
+  TB_GUARD(read_names(&f, "/scenarios/recommended", "policies", T->Q, &T->qname[0][0], sizeof T->qname[0]));
+  TB_GUARD(read_str_attr(&f, "/", "config", &meta->config));
+  TB_GUARD(read_str_attr(&f, "/", "backend", &meta->backend));
+  TB_GUARD(read_i64_attr(&f, "/", "ranks", &meta->ranks));
+  TB_GUARD(read_str_attr(&f, "/", "input_sha256", &sha));
   snprintf(meta->sha, sizeof meta->sha, "%s", sha);
-  free(sha);
 done:
-  free(method);
-  H5Fclose(f);
+  free(method), free(sha);
+  tb_h5_close(&f);
   return rc;
 }
 
