@@ -9,6 +9,8 @@
 #include "tb_math.h"
 
 #define TB_PATH_MAX 4096
+/* The resolved config text: stored as one HDF5 attribute, which the default object header caps at 64 KiB. */
+#define TB_CONFIG_TEXT_MAX 65536
 
 #define TB_MAX_POLICIES 16
 #define TB_MAX_POLICY_REGIONS 256

@@ -83,7 +83,7 @@ static void tally(run_stats *S, const tb_deal_buffers *B) {
 }
 
 int tb_write_root_attrs(tb_h5 *o, const tb_config *cfg, const char *backend, const char *sha) {
-  static char text[65536];
+  static char text[TB_CONFIG_TEXT_MAX];
   TB_CALL(tb_config_dump(cfg, text, sizeof text));
   return tb_write_root_attrs_text(o, text, backend, sha, tb_comm_size());
 }
@@ -330,7 +330,6 @@ void tb_announce(int loud, const char *what) {
 
 /* Sections 4 and 5 between the two deal passes: funding, then every policy's market. */
 struct tb_run_result {
-  const tb_config *cfg;
   tb_deal_table T; /* the job's (not freed here) */
   tb_funding F;
   tb_market_book MB;
@@ -605,7 +604,6 @@ void tb_job_close(tb_job *J) {
 static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, run_stats *S, int loud, market_state *M) {
   int rc = TB_OK;
   double *charge = NULL;
-  M->cfg = cfg;
   M->T = J->T;
   M->trade = J->trade;
   TB_GUARD(tb_comm_agree(draw_tables_alloc(&M->W, (int)cfg->draws, J->T.n)));
@@ -669,7 +667,7 @@ int tb_run(const tb_config *cfg) {
   TB_CALL(tb_config_check(cfg));
   TB_CALL(tb_output_check(cfg->input_file, cfg->output_file, cfg->overwrite));
   if (tb_comm_rank() == 0) {
-    char text[16384];
+    static char text[TB_CONFIG_TEXT_MAX];
     TB_CALL(tb_config_dump(cfg, text, sizeof text));
     printf("# resolved configuration\n%s\n", text);
     fflush(stdout);

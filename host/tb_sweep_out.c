@@ -268,7 +268,7 @@ done:
 /* Shard i must be the i-th slice of the same sweep: same input, same model config. */
 static int check_shard(const char *file, const tb_sweep_table *T, const shard_meta *m, const char *file0,
                        const tb_sweep_table *T0, const shard_meta *m0, int64_t next) {
-  static char a[65536], b[65536];
+  static char a[TB_CONFIG_TEXT_MAX], b[TB_CONFIG_TEXT_MAX];
   if (strcmp(m->sha, m0->sha))
     return TB_ERR(TB_ERR_INPUT, "%s: input_sha256 differs from %s's: the shards ran on different inputs", file, file0);
   model_config(m->config, a, sizeof a);
@@ -321,7 +321,7 @@ int tb_merge(const char *out, int nfiles, char *const *files, int overwrite) {
   shard_meta m0;
   tb_h5 o = {.id = -1}, none = {.id = -1};
   char tmp[4200];
-  static char config[65536];
+  static char config[TB_CONFIG_TEXT_MAX];
   memset(&all, 0, sizeof all), memset(&m0, 0, sizeof m0);
   if (nfiles < 1) return TB_ERR(TB_ERR_USAGE, "merge: usage: tradebal merge -o OUT SHARD... [--overwrite]");
   for (int i = 0; i < nfiles; i++) TB_CALL(tb_output_check(files[i], out, overwrite));

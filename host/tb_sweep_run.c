@@ -50,7 +50,7 @@ typedef struct {
 
 /* This group's scenarios [g0, g1): rows at the group's rank 0, in scenario order. */
 static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_sweep *SW, int64_t g0, int64_t g1,
-                     int group, int C, char *rows, size_t row_bytes, tb_run_stats *S, char *backend,
+                     int group, char *rows, size_t row_bytes, tb_run_stats *S, char *backend,
                      double *t_scen) {
   int rc = TB_OK;
   tb_job J;
@@ -80,7 +80,6 @@ static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_swee
               cfg->policy[best].name);
   }
 done:
-  (void)C;
   tb_run_result_free(R);
   free(c);
   tb_job_close(&J);
@@ -128,7 +127,7 @@ static int write_sweep(const tb_config *cfg, const tb_sweep_table *T, const char
   int rc = TB_OK;
   tb_h5 o = {.id = -1}, none = {.id = -1};
   char tmp[TB_PATH_MAX + 64];
-  static char text[65536];
+  static char text[TB_CONFIG_TEXT_MAX];
   TB_CALL(tb_config_dump(cfg, text, sizeof text));
   TB_CALL(tb_output_tmpname(cfg->output_file, tmp, sizeof tmp));
   TB_GUARD(tb_comm_agree(tb_h5_create(&o, tmp)));
@@ -162,7 +161,7 @@ int tb_sweep_run(const tb_config *cfg) {
   split = 1;
   if (tb_comm_rank() == 0) nmine = g1 - g0; /* the group's rank 0 keeps its rows */
   rows = calloc((size_t)(g1 - g0 ? g1 - g0 : 1), row_bytes);
-  rc = rows ? run_group(cfg, &D, &SW, g0, g1, color, C, rows, row_bytes, &S, backend, &t[1])
+  rc = rows ? run_group(cfg, &D, &SW, g0, g1, color, rows, row_bytes, &S, backend, &t[1])
             : TB_ERR(TB_ERR_MEMORY, "out of memory for the scenario rows");
   TB_CALL(tb_comm_unsplit());
   split = 0;
