@@ -36,6 +36,10 @@ static const tb_key KEYS[] = {
     {"split", "scope", K_ENUM, OFF(deal.split_scope), "repair|all", 0, 0, "repair"},
     {"run", "batch_deals", K_INT, OFF(batch_deals), NULL, 1, 1e12, "1048576"},
     {"run", "progress", K_ENUM, OFF(progress), "auto|always|never", 0, 0, "auto"},
+    {"checkpoint", "dir", K_PATH, OFF(ckpt_dir), NULL, 0, 0, ""},
+    {"checkpoint", "every", K_DOUBLE, OFF(ckpt_every), NULL, 0, 1e9, "3600"},
+    {"checkpoint", "walltime", K_DOUBLE, OFF(walltime), NULL, 0, 1e9, "0"},
+    {"checkpoint", "resume", K_ENUM, OFF(resume), "never|auto", 0, 0, "never"},
     {"backend", "kind", K_ENUM, OFF(backend_kind), "cpu|cuda|auto", 0, 0, "cpu"},
     {"backend", "threads", K_INT, OFF(threads), NULL, 0, 4096, "0"},
     {"funding", "budget", K_DOUBLE, OFF(budget), NULL, 0, INFINITY, "inf"},
@@ -337,7 +341,7 @@ int tb_config_sweepable(const tb_config *c, const char *key, int *integer) {
   if (!k) return TB_ERR(TB_ERR_USAGE, "[sweep] %s: unknown key", key);
   if (k->kind != K_INT && k->kind != K_DOUBLE)
     return TB_ERR(TB_ERR_USAGE, "[sweep] %s: not a numeric key", key);
-  if (!strcmp(sec, "run") || !strcmp(sec, "backend") || !strcmp(sec, "sweep"))
+  if (!strcmp(sec, "run") || !strcmp(sec, "backend") || !strcmp(sec, "sweep") || !strcmp(sec, "checkpoint"))
     return TB_ERR(TB_ERR_USAGE, "[sweep] %s: does not change the model's results, so it cannot be swept", key);
   *integer = k->kind == K_INT;
   return TB_OK;

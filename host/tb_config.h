@@ -62,6 +62,9 @@ typedef struct {
   double w_gdp, w_jobs, w_balance, w_surplus; /* section 8 level weights */
   int64_t draws, seed;             /* section 8: K Monte Carlo draws (0: deterministic only) */
   double sigma_p, sigma_r, sigma_e; /* section 8: noise of probabilities, discount rates, epsilon */
+  char ckpt_dir[TB_PATH_MAX];      /* [checkpoint]: "" is OUTPUT.ckpt */
+  double ckpt_every, walltime;     /* seconds; 0: only when stopping / no limit */
+  int resume;                      /* 0 never, 1 auto */
   int sweep_method;                /* section 9: TB_SWEEP_* */
   int64_t sweep_samples, sweep_points, sweep_seed, sweep_shard, sweep_shards, sweep_groups;
   int nsweep;

@@ -4,6 +4,7 @@
 #define TB_JOB_H
 
 #include "backend.h"
+#include "tb_ckpt.h"
 #include "tb_assess.h"
 #include "tb_config.h"
 #include "tb_deals_io.h"
@@ -46,6 +47,7 @@ typedef struct {
   int64_t nbatch, ncached;
   tb_batch_slot *slot; /* [nbatch] with cache */
   tb_deal_buffers B;   /* the one reused buffer without cache */
+  tb_ckpt *ck;         /* checkpoints at the run's safe points (NULL: none, e.g. a sweep's scenario) */
 } tb_job;
 
 /* Open, validate and hash the input and check the policies' regions against it, on the

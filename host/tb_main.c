@@ -1,4 +1,5 @@
 /* tradebal: command-line entry. Only main() exits; everything else returns codes. */
+#include "tb_ckpt.h"
 #include "tb_config.h"
 #include "tb_error.h"
 #include "tb_generate.h"
@@ -19,8 +20,10 @@ static const char *USAGE =
     "usage: tradebal <command> [options]\n"
     "commands:\n"
     "  run -c CONFIG [--set section.key=value]... [-o OUT] [--overwrite]\n"
+    "      [--resume auto|never] [--walltime SECONDS|[D-]HH:MM:SS]\n"
     "      evaluate every deal and assess the policies (MODEL.md sections 2-8), write OUT (HDF5);\n"
-    "      with a [sweep] (section 9): one metrics row per scenario and the sensitivity tables\n"
+    "      with a [sweep] (section 9): one metrics row per scenario and the sensitivity tables;\n"
+    "      SIGTERM, SIGUSR1 or the walltime: checkpoint at the next safe point and exit 7\n"
     "  generate -o OUT [--entities N] [--deals M] [--regions R] [--periods T]\n"
     "           [--sectors S] [--seed X] [--batch B] [--overwrite]\n"
     "      write a seeded synthetic input (the same file at any rank count)\n"
@@ -45,6 +48,33 @@ static int parse_i64(const char *opt, const char *v, int64_t *out) {
   return TB_OK;
 }
 
+/* Seconds from "3600", "90:00" (MM:SS), "1:30:00" or "2-01:30:00" (Slurm's forms). */
+static int parse_walltime(const char *v, double *out) {
+  long long f[4] = {0, 0, 0, 0}, days = 0;
+  int n = 0;
+  const char *p = v ? v : "";
+  char *end;
+  if (strchr(p, '-')) {
+    days = strtoll(p, &end, 10);
+    if (end == p || *end != '-' || days < 0) goto bad;
+    p = end + 1;
+  }
+  for (;;) {
+    errno = 0;
+    f[n++] = strtoll(p, &end, 10);
+    if (end == p || errno || f[n - 1] < 0) goto bad;
+    if (*end == 0) break;
+    if (*end != ':' || n == 3) goto bad;
+    p = end + 1;
+  }
+  *out = n == 1 && !days ? (double)f[0] : n == 1 ? days * 86400.0 + f[0] * 3600.0
+       : n == 2 ? days * 86400.0 + (days ? f[0] * 3600.0 + f[1] * 60.0 : f[0] * 60.0 + f[1])
+                : days * 86400.0 + f[0] * 3600.0 + f[1] * 60.0 + f[2];
+  return TB_OK;
+bad:
+  return TB_ERR(TB_ERR_USAGE, "--walltime needs seconds or [D-]HH:MM:SS, got '%s'", v ? v : "");
+}
+
 static int cmd_run(int argc, char **argv) {
   tb_config cfg;
   tb_config_defaults(&cfg);
@@ -59,10 +89,16 @@ static int cmd_run(int argc, char **argv) {
     else if (!strcmp(argv[i], "--set") && i + 1 < argc) TB_CALL(tb_config_set(&cfg, argv[++i]));
     else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
     else if (!strcmp(argv[i], "--overwrite")) overwrite = 1;
-    else if (strcmp(argv[i], "-v")) return TB_ERR(TB_ERR_USAGE, "run: unknown option '%s'", argv[i]);
+    else if (!strcmp(argv[i], "--walltime") && i + 1 < argc) TB_CALL(parse_walltime(argv[++i], &cfg.walltime));
+    else if (!strcmp(argv[i], "--resume") && i + 1 < argc) {
+      char set[64];
+      snprintf(set, sizeof set, "checkpoint.resume=%s", argv[++i]);
+      TB_CALL(tb_config_set(&cfg, set));
+    } else if (strcmp(argv[i], "-v")) return TB_ERR(TB_ERR_USAGE, "run: unknown option '%s'", argv[i]);
   }
   if (out) snprintf(cfg.output_file, sizeof cfg.output_file, "%s", out);
   if (overwrite) cfg.overwrite = 1;
+  tb_ckpt_catch_signals();
   return tb_run(&cfg);
 }
 

@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "tb_block.h"
+#include "tb_ckpt.h"
 #include "tb_assess.h"
 #include "tb_deals_io.h"
 #include "tb_draws.h"
@@ -22,6 +23,8 @@
 #include "../mpi/tb_comm.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,17 +154,22 @@ typedef struct {
   int nres, best;
   double *charge;
   contrib *c;                 /* [nres] */
+  struct tb_run_result *M;    /* the state a safe point saves */
 } loop_pass;
+
+static int safe_point(tb_job *J, const tb_config *cfg, struct tb_run_result *M, const char *fmt, ...);
+static int64_t replayed(const struct tb_run_result *M, int pass);
+static void progressed(struct tb_run_result *M, int pass, int64_t k);
 
 /* Pass 2: the deals of the batch under policy p, and their parties' final values if traded. */
 static int apply_policy(const loop_pass *L, int p, tb_backend *be, const tb_config *cfg, const tb_entity_table *E,
-                        tb_deal_buffers *B, int64_t n) {
+                        tb_deal_buffers *B, int64_t n, int keep) {
   const tb_policy_result *r = &L->res[p];
   batch_charges(L->MB, r, B, n, L->charge);
   B->b.charge = L->charge;
   if (n) TB_CALL(be->ops->deal_stage(be, &cfg->deal, &B->b));
   const int64_t at = n ? B->d0 - L->MB->deals->d0 : 0;
-  for (int64_t d = 0; d < n; d++) {
+  for (int64_t d = 0; d < n && keep; d++) {
     if (r->outcome[at + d] != 0) continue;
     for (int64_t q = B->b.party_ptr[d]; q < B->b.party_ptr[d + 1]; q++) {
       const int64_t row = B->b.party_row[q];
@@ -287,10 +295,12 @@ static int deal_loop(tb_job *J, tb_h5 *out, const tb_config *cfg, run_stats *S, 
     TB_GUARD(job_batch(J, k, n ? d0 : 0, n, &B, S));
     B->b.charge = NULL;
     double t0 = tb_now();
+    /* a batch a resumed run's state already holds: only what the output needs is redone */
+    const int replay = k < replayed(L->M, L->pass);
     if (L->pass == 2) { /* the recommended policy last, so its results stay in B for writing */
-      for (int p = 0; p < L->nres; p++)
-        if (p != L->best) TB_GUARD(apply_policy(L, p, be, cfg, &J->E, B, n));
-      TB_GUARD(apply_policy(L, L->best, be, cfg, &J->E, B, n));
+      for (int p = 0; p < L->nres && !replay; p++)
+        if (p != L->best) TB_GUARD(apply_policy(L, p, be, cfg, &J->E, B, n, 1));
+      TB_GUARD(apply_policy(L, L->best, be, cfg, &J->E, B, n, !replay));
     } else if (n) {
       TB_GUARD(be->ops->deal_stage(be, &cfg->deal, &B->b));
     }
@@ -300,13 +310,17 @@ static int deal_loop(tb_job *J, tb_h5 *out, const tb_config *cfg, run_stats *S, 
     S->t[ST_COMPUTE] += t1 - t0;
     S->t[ST_WRITE] += tb_now() - t1;
     if (L->pass == 1) tally(S, B);
-    if (L->pass == 1 && L->W->K) {
+    if (L->pass == 1 && L->W->K && !replay) {
       t0 = tb_now();
       TB_GUARD(batch_draws(cfg, be, &J->E, B, n, L->W, n ? B->d0 - L->T->d0 : 0, &X));
       S->t[ST_DRAWS] += tb_now() - t0;
     }
     /* batches run in lockstep, so rank 0's fraction is the whole run's */
     tb_progress_update(&prog, (double)(k + 1) / (double)nb * (double)D->M, (double)D->M, "deals");
+    if (replay) continue;
+    progressed(L->M, L->pass, k + 1);
+    TB_GUARD(safe_point(J, cfg, L->M, "after batch %lld of %lld of deal pass %d", (long long)(k + 1), (long long)nb,
+                        L->pass));
   }
   if (L->pass == 1) J->T_read = 1;
 done:
@@ -328,8 +342,17 @@ void tb_announce(int loud, const char *what) {
   fflush(stderr);
 }
 
+/* How far a run got: the units whose results its state holds, which a resumed run skips. */
+typedef struct {
+  int64_t pass1;    /* batches of deal pass 1 with their draws evaluated */
+  int64_t policies; /* deterministic policy runs */
+  int64_t draws;    /* draws whose funding and policies ran */
+  int64_t pass2;    /* batches of deal pass 2 with every policy applied */
+} run_progress;
+
 /* Sections 4 and 5 between the two deal passes: funding, then every policy's market. */
 struct tb_run_result {
+  run_progress from, got; /* restored from a checkpoint; reached so far */
   tb_deal_table T; /* the job's (not freed here) */
   tb_funding F;
   tb_market_book MB;
@@ -342,6 +365,183 @@ struct tb_run_result {
   tb_network_stats *net; /* [nres] */
 };
 typedef struct tb_run_result market_state;
+
+static int64_t replayed(const market_state *M, int pass) { return pass == 1 ? M->from.pass1 : M->from.pass2; }
+static void progressed(market_state *M, int pass, int64_t k) { *(pass == 1 ? &M->got.pass1 : &M->got.pass2) = k; }
+
+/* ---- checkpoint state (tb_ckpt.h): this rank's share of everything a later stage needs ---- */
+
+typedef struct {
+  tb_ckpt_item *v;
+  char (*name)[48];
+  int n, cap;
+} item_list;
+
+static int items_add(item_list *L, const void *data, int64_t bytes, const char *fmt, ...) {
+  if (L->n == L->cap) {
+    int cap = L->cap ? 2 * L->cap : 64;
+    tb_ckpt_item *v = realloc(L->v, sizeof *v * (size_t)cap);
+    if (v) L->v = v;
+    char(*name)[48] = realloc(L->name, sizeof *name * (size_t)cap);
+    if (name) L->name = name;
+    if (!v || !name) return TB_ERR(TB_ERR_MEMORY, "out of memory listing the checkpoint");
+    L->cap = cap;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(L->name[L->n], sizeof L->name[L->n], fmt, ap);
+  va_end(ap);
+  L->v[L->n++] = (tb_ckpt_item){NULL, data, bytes};
+  return TB_OK;
+}
+
+/* A policy result's arrays and their lengths in elements (the run's R, T, S and deals). */
+enum { RES_ARRAYS = 12 };
+static const char *const RES_NAME[RES_ARRAYS] = {"exports", "imports", "balance", "price", "issued", "used",
+                                                 "expired", "base_served", "outcome", "covered", "home_exports",
+                                                 "home_imports"};
+static void res_arrays(tb_policy_result *r, const tb_input_dims *D, int64_t n, void ***ptr, int64_t *bytes) {
+  double **d[10] = {&r->exports, &r->imports, &r->balance, &r->price, &r->issued, &r->used, &r->expired,
+                    &r->base_served, &r->home_exports, &r->home_imports};
+  for (int a = 0; a < 8; a++) ptr[a] = (void **)d[a], bytes[a] = 8 * D->R * D->T;
+  ptr[8] = (void **)&r->outcome, bytes[8] = n;
+  ptr[9] = (void **)&r->covered, bytes[9] = D->R;
+  ptr[10] = (void **)d[8], bytes[10] = 8 * D->S;
+  ptr[11] = (void **)d[9], bytes[11] = 8 * D->S;
+}
+
+/* A draw's result keeps its totals and home sector vectors: packed into one item. */
+static int64_t draw_res_bytes(const tb_input_dims *D) { return (int64_t)sizeof(tb_policy_result) + 16 * D->S; }
+
+static int list_state(const tb_config *cfg, const tb_input_dims *D, market_state *M, item_list *L, char **pack) {
+  const int Q = cfg->npolicies;
+  TB_CALL(items_add(L, &M->got, sizeof M->got, "progress"));
+  if (M->W.K && M->got.draws < M->W.K) { /* the draw tables until every draw's market ran */
+    const int64_t kn = (int64_t)M->W.K * M->W.n;
+    TB_CALL(items_add(L, M->W.bid, 8 * kn, "draws.bid"));
+    TB_CALL(items_add(L, M->W.S, 8 * kn, "draws.S"));
+    TB_CALL(items_add(L, M->W.status, kn, "draws.status"));
+  }
+  for (int p = 0; p < M->got.policies; p++) {
+    void **ptr[RES_ARRAYS];
+    int64_t bytes[RES_ARRAYS];
+    res_arrays(&M->res[p], D, M->T.n, ptr, bytes);
+    TB_CALL(items_add(L, &M->res[p], sizeof M->res[p], "res.%d", p));
+    for (int a = 0; a < RES_ARRAYS; a++)
+      if (*ptr[a]) TB_CALL(items_add(L, *ptr[a], bytes[a], "res.%d.%s", p, RES_NAME[a]));
+  }
+  const int64_t nd = (int64_t)Q * M->got.draws, one = draw_res_bytes(D);
+  if (nd) {
+    if (!(*pack = malloc((size_t)(nd * one)))) return TB_ERR(TB_ERR_MEMORY, "out of memory packing the draws");
+    for (int64_t i = 0; i < nd; i++) {
+      const tb_policy_result *r = &M->res[Q + i];
+      char *at = *pack + i * one;
+      memcpy(at, r, sizeof *r);
+      memcpy(at + sizeof *r, r->home_exports, 8 * (size_t)D->S);
+      memcpy(at + sizeof *r + 8 * D->S, r->home_imports, 8 * (size_t)D->S);
+    }
+    TB_CALL(items_add(L, *pack, nd * one, "draws.res"));
+  }
+  for (int p = 0; M->contribs && M->got.pass2 && p < M->nres; p++)
+    TB_CALL(items_add(L, M->contribs[p].v, M->contribs[p].n * (int64_t)sizeof(direct_item), "contrib.%d", p));
+  return TB_OK;
+}
+
+static int save_state(tb_job *J, const tb_config *cfg, market_state *M) {
+  item_list L = {0};
+  char *pack = NULL;
+  int rc = tb_comm_agree(list_state(cfg, &J->D, M, &L, &pack));
+  for (int i = 0; !rc && i < L.n; i++) L.v[i].name = L.name[i];
+  if (!rc) rc = tb_ckpt_write(J->ck, L.v, L.n);
+  free(L.v), free(L.name), free(pack);
+  return rc;
+}
+
+static int safe_point(tb_job *J, const tb_config *cfg, market_state *M, const char *fmt, ...) {
+  int action = TB_CKPT_NO;
+  char where[160];
+  if (!J->ck) return TB_OK;
+  TB_CALL(tb_ckpt_due(J->ck, &action));
+  if (action == TB_CKPT_NO) return TB_OK;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(where, sizeof where, fmt, ap);
+  va_end(ap);
+  TB_CALL(save_state(J, cfg, M));
+  if (action == TB_CKPT_STOP) return tb_ckpt_stopped(J->ck, where);
+  if (tb_comm_rank() == 0 && cfg->progress != 2) {
+    fprintf(stderr, "[checkpoint] %lld written to %s %s (%.2f s)\n", (long long)J->ck->generation, J->ck->dir, where,
+            J->ck->write_cost);
+    fflush(stderr);
+  }
+  return TB_OK;
+}
+
+static int restore_result(const tb_ckpt *C, const tb_config *cfg, const tb_input_dims *D, int64_t n, int p,
+                          tb_policy_result *r) {
+  void **ptr[RES_ARRAYS];
+  int64_t bytes[RES_ARRAYS], got;
+  char name[48];
+  snprintf(name, sizeof name, "res.%d", p);
+  TB_CALL(tb_ckpt_get(C, name, r, sizeof *r));
+  res_arrays(r, D, n, ptr, bytes);
+  for (int a = 0; a < RES_ARRAYS; a++) *ptr[a] = NULL; /* the saved pointers mean nothing now */
+  r->name = cfg->policy[p].name;
+  for (int a = 0; a < RES_ARRAYS; a++) {
+    snprintf(name, sizeof name, "res.%d.%s", p, RES_NAME[a]);
+    if (!tb_ckpt_has(C, name)) continue;
+    TB_CALL(tb_ckpt_get_alloc(C, name, ptr[a], &got));
+    if (got != bytes[a]) return TB_ERR(TB_ERR_INPUT, "%s: checkpoint item '%s' has the wrong size", C->dir, name);
+  }
+  return TB_OK;
+}
+
+static int restore_draws(const tb_ckpt *C, const tb_config *cfg, const tb_input_dims *D, market_state *M) {
+  const int Q = cfg->npolicies;
+  const int64_t nd = (int64_t)Q * M->from.draws, one = draw_res_bytes(D);
+  char *pack = NULL;
+  int64_t bytes = 0;
+  if (!nd) return TB_OK;
+  TB_CALL(tb_ckpt_get_alloc(C, "draws.res", (void **)&pack, &bytes));
+  int rc = bytes == nd * one ? TB_OK : TB_ERR(TB_ERR_INPUT, "%s: checkpoint item 'draws.res' has the wrong size", C->dir);
+  for (int64_t i = 0; i < nd && !rc; i++) {
+    tb_policy_result *r = &M->res[Q + i];
+    memcpy(r, pack + i * one, sizeof *r);
+    r->name = cfg->policy[i % Q].name;
+    r->exports = r->imports = r->balance = r->price = r->issued = r->used = r->expired = r->base_served = NULL;
+    r->outcome = r->covered = NULL;
+    r->home_exports = malloc(8 * (size_t)(D->S ? D->S : 1));
+    r->home_imports = malloc(8 * (size_t)(D->S ? D->S : 1));
+    if (!r->home_exports || !r->home_imports) rc = TB_ERR(TB_ERR_MEMORY, "out of memory restoring the draws");
+    else {
+      memcpy(r->home_exports, pack + i * one + sizeof *r, 8 * (size_t)D->S);
+      memcpy(r->home_imports, pack + i * one + sizeof *r + 8 * D->S, 8 * (size_t)D->S);
+    }
+    M->nall = Q + (int)i + 1;
+  }
+  free(pack);
+  return rc;
+}
+
+static int restore_contribs(const tb_ckpt *C, market_state *M) {
+  for (int p = 0; M->from.pass2 && p < M->nres; p++) {
+    char name[48];
+    int64_t bytes = 0;
+    snprintf(name, sizeof name, "contrib.%d", p);
+    TB_CALL(tb_ckpt_get_alloc(C, name, (void **)&M->contribs[p].v, &bytes));
+    M->contribs[p].n = M->contribs[p].cap = bytes / (int64_t)sizeof(direct_item);
+  }
+  return TB_OK;
+}
+
+/* A resumed run's draw tables, when the checkpoint was taken before every draw's market. */
+static int restore_tables(const tb_ckpt *C, market_state *M) {
+  const int64_t kn = (int64_t)M->W.K * M->W.n;
+  if (!M->W.K || M->from.draws >= M->W.K || !M->from.pass1) return TB_OK;
+  TB_CALL(tb_ckpt_get(C, "draws.bid", M->W.bid, 8 * kn));
+  TB_CALL(tb_ckpt_get(C, "draws.S", M->W.S, 8 * kn));
+  return tb_ckpt_get(C, "draws.status", M->W.status, kn);
+}
 
 static int read_base_trade(tb_job *J) {
   int rc = TB_OK, has = 0;
@@ -420,16 +620,29 @@ static int market_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, market_stat
                                 cfg->elasticity));
   TB_ALLOC(M->res, (int64_t)Q * (K + 1));
   memset(M->res, 0, sizeof(tb_policy_result) * (size_t)Q * (size_t)(K + 1));
+  for (int p = 0; p < M->from.policies; p++) { /* a resumed run's */
+    TB_GUARD(tb_comm_agree(restore_result(J->ck, cfg, D, M->T.n, p, &M->res[p])));
+    M->nres = M->nall = p + 1;
+  }
+  if (J->ck && J->ck->blob) TB_GUARD(tb_comm_agree(restore_draws(J->ck, cfg, D, M)));
   for (int p = 0; p < Q; p++) {
     char prefix[128];
-    M->nres = M->nall = p + 1;
-    TB_GUARD(tb_policy_run(&M->MB, &cfg->policy[p], &M->res[p]));
+    M->nres = p + 1;
+    M->nall = M->nall > p + 1 ? M->nall : p + 1;
+    if (p >= M->from.policies) TB_GUARD(tb_policy_run(&M->MB, &cfg->policy[p], &M->res[p]));
     snprintf(prefix, sizeof prefix, "/policies/%s", cfg->policy[p].name);
     if (out) TB_GUARD(tb_write_policy(out, D, prefix, &M->res[p], M->T.d0, M->T.n));
+    if (p < M->from.policies) continue;
+    M->got.policies = p + 1;
+    TB_GUARD(safe_point(J, cfg, M, "after policy %s", cfg->policy[p].name));
   }
   if (K) tb_announce(loud, "funding and policies of every draw");
   TB_ALLOC(funded, M->T.n);
-  for (int k = 0; k < K; k++) TB_GUARD(market_draw(D, cfg, M, J->home, k, funded));
+  for (int k = (int)M->from.draws; k < K; k++) {
+    TB_GUARD(market_draw(D, cfg, M, J->home, k, funded));
+    M->got.draws = k + 1;
+    TB_GUARD(safe_point(J, cfg, M, "after the market of draw %d of %d", k + 1, K));
+  }
   tb_announce(loud, "input-output impacts");
   if (!J->have_io) TB_GUARD(tb_io_model_load(&J->io, &J->in, &J->be, D));
   J->have_io = 1;
@@ -607,7 +820,12 @@ static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, run_stats *S, int 
   M->T = J->T;
   M->trade = J->trade;
   TB_GUARD(tb_comm_agree(draw_tables_alloc(&M->W, (int)cfg->draws, J->T.n)));
-  loop_pass L1 = {1, &M->W, &M->T, NULL, NULL, 0, 0, NULL, NULL};
+  if (J->ck && J->ck->blob) {
+    TB_GUARD(tb_comm_agree(tb_ckpt_get(J->ck, "progress", &M->from, sizeof M->from)));
+    M->got = M->from;
+    TB_GUARD(tb_comm_agree(restore_tables(J->ck, M)));
+  }
+  loop_pass L1 = {1, &M->W, &M->T, NULL, NULL, 0, 0, NULL, NULL, M};
   TB_GUARD(tb_comm_agree(deal_loop(J, out, cfg, S, &L1)));
   TB_GUARD(tb_comm_agree(market_stage(J, out, cfg, M, S, loud)));
   tb_announce(loud, "applying the recommended policy to every deal");
@@ -617,7 +835,8 @@ static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, run_stats *S, int 
   rc = tb_comm_agree((M->contribs = calloc((size_t)M->nres, sizeof(contrib))) ? TB_OK
                      : TB_ERR(TB_ERR_MEMORY, "out of memory"));
   if (rc) goto done;
-  loop_pass L2 = {2, &M->W, &M->T, &M->MB, M->res, M->nres, M->best, charge, M->contribs};
+  if (J->ck && J->ck->blob) TB_GUARD(tb_comm_agree(restore_contribs(J->ck, M)));
+  loop_pass L2 = {2, &M->W, &M->T, &M->MB, M->res, M->nres, M->best, charge, M->contribs, M};
   S->passes = 1 + M->nres;
   TB_GUARD(tb_comm_agree(deal_loop(J, out, cfg, S, &L2)));
   tb_announce(loud, "network spillovers");
@@ -659,7 +878,8 @@ int tb_run(const tb_config *cfg) {
   tb_h5 out = {.id = -1}, none = {.id = -1};
   tb_input_dims D;
   tb_job J;
-  memset(&J, 0, sizeof J);
+  tb_ckpt ck;
+  memset(&J, 0, sizeof J), memset(&ck, 0, sizeof ck);
   J.in.id = -1;
   char tmp[TB_PATH_MAX + 64], sha[65] = {0};
   tb_run_result *R = NULL;
@@ -675,7 +895,9 @@ int tb_run(const tb_config *cfg) {
   if (cfg->sweep_method != TB_SWEEP_NONE) return tb_sweep_run(cfg);
   const int loud = tb_loud_stages(cfg);
   TB_CALL(tb_job_check_input(cfg, &D, sha, &S, loud));
+  TB_GUARD(tb_ckpt_open(cfg, sha, &ck));
   TB_GUARD(tb_job_load(&J, cfg, &D, 0, &S, loud));
+  J.ck = &ck;
   TB_GUARD(tb_output_tmpname(cfg->output_file, tmp, sizeof tmp));
   TB_GUARD(tb_comm_agree(tb_h5_create(&out, tmp)));
   have_out = 1;
@@ -688,6 +910,8 @@ done:
   char backend[32];
   snprintf(backend, sizeof backend, "%s", backend_name);
   tb_job_close(&J);
+  tb_ckpt_free(&ck);
+  if (!rc) rc = tb_ckpt_remove(&ck); /* the output holds everything now */
   if (rc) {
     tb_run_result_free(R);
     return rc;

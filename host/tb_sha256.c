@@ -28,6 +28,15 @@ static int sha256_raw(const char *path, char hex[65]) {
   return 0;
 }
 
+void tb_sha256_mem(const void *data, size_t bytes, char hex[65]) {
+  struct sha256_ctx ctx;
+  uint8_t dig[SHA256_DIGEST_SIZE];
+  sha256_init(&ctx);
+  sha256_update(&ctx, bytes, data);
+  sha256_digest(&ctx, sizeof dig, dig);
+  for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+}
+
 static int report(const char *path, int raw) {
   if (raw == 1) return TB_ERR(TB_ERR_INPUT, "%s: cannot open for hashing", path);
   if (raw == 2) return TB_ERR(TB_ERR_INPUT, "%s: read error while hashing", path);

@@ -192,7 +192,7 @@ static int read_names(tb_h5 *f, const char *obj, const char *name, int n, char *
   return rc;
 }
 
-/* The config lines that decide the data: [output], [run] and [backend] are dropped, and so
+/* The config lines that decide the data: [output], [run], [backend] and [checkpoint] are dropped, and so
  * are the sweep's shard and groups, which only place the work. */
 static void model_config(const char *text, char *out, size_t size) {
   size_t used = 0;
@@ -201,7 +201,8 @@ static void model_config(const char *text, char *out, size_t size) {
   for (const char *l = text; *l;) {
     const char *e = strchr(l, '\n');
     size_t len = e ? (size_t)(e - l) : strlen(l);
-    if (l[0] == '[') skip = !strncmp(l, "[output]", 8) || !strncmp(l, "[run]", 5) || !strncmp(l, "[backend]", 9);
+    if (l[0] == '[') skip = !strncmp(l, "[output]", 8) || !strncmp(l, "[run]", 5) || !strncmp(l, "[backend]", 9) ||
+                              !strncmp(l, "[checkpoint]", 12);
     int drop = skip || !strncmp(l, "shard = ", 8) || !strncmp(l, "groups = ", 9);
     if (!drop && used + len + 2 < size) {
       memcpy(out + used, l, len);

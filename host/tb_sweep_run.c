@@ -3,6 +3,7 @@
  * (sections 3-8) from memory; one metrics row per scenario travels to rank 0. */
 #include "tb_job.h"
 #include "tb_block.h"
+#include "tb_ckpt.h"
 #include "tb_error.h"
 #include "tb_policy_out.h"
 #include "tb_run.h"
@@ -48,20 +49,41 @@ typedef struct {
   double m[]; /* [C] */
 } scenario_row;
 
-/* This group's scenarios [g0, g1): rows at the group's rank 0, in scenario order. */
+/* A group's checkpoint: how many of its scenarios are done, and their rows (at its rank 0). */
+static int save_rows(tb_ckpt *C, const char *rows, size_t row_bytes, int64_t done) {
+  const int64_t n = tb_comm_rank() == 0 ? done * (int64_t)row_bytes : 0;
+  const tb_ckpt_item items[2] = {{"scenarios", &done, sizeof done}, {"rows", rows, n}};
+  return tb_ckpt_write(C, items, 2);
+}
+
+static int restore_rows(const tb_ckpt *C, char *rows, size_t row_bytes, int64_t n, int64_t *done) {
+  if (!C->blob) return TB_OK;
+  TB_CALL(tb_ckpt_get(C, "scenarios", done, sizeof *done));
+  if (*done < 0 || *done > n) return TB_ERR(TB_ERR_INPUT, "%s: checkpoint counts %lld scenarios of %lld", C->dir,
+                                             (long long)*done, (long long)n);
+  return tb_ckpt_get(C, "rows", rows, tb_comm_rank() == 0 ? *done * (int64_t)row_bytes : 0);
+}
+
+/* This group's scenarios [g0, g1): rows at the group's rank 0, in scenario order. Each
+ * scenario is a safe point, and the group writes its checkpoint once it is done, so a
+ * stopped sweep resumes with only the unfinished scenarios. */
 static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_sweep *SW, int64_t g0, int64_t g1,
                      int group, char *rows, size_t row_bytes, tb_run_stats *S, char *backend,
-                     double *t_scen) {
-  int rc = TB_OK;
+                     double *t_scen, tb_ckpt *ck, const char *sha, int64_t *done) {
+  int rc = TB_OK, action = TB_CKPT_NO;
   tb_job J;
   tb_config *c = NULL;
   tb_run_result *R = NULL;
   const int talk = tb_comm_rank() == 0 && cfg->progress != 2;
   double last = 0; /* progress=auto: the first and last scenario, and at most one line per 5 s between */
+  memset(&J, 0, sizeof J);
+  J.in.id = -1;
+  TB_GUARD(tb_ckpt_open(cfg, sha, ck));
+  TB_GUARD(tb_comm_agree(restore_rows(ck, rows, row_bytes, g1 - g0, done)));
   TB_GUARD(tb_job_load(&J, cfg, D, 1, S, 0));
   snprintf(backend, 32, "%s", J.be.ops->name);
   TB_ALLOC(c, 1);
-  for (int64_t i = g0; i < g1; i++) {
+  for (int64_t i = g0 + *done; i < g1 && action != TB_CKPT_STOP; i++) {
     const double t = tb_now();
     TB_GUARD(tb_sweep_scenario(cfg, SW, i, c));
     c->progress = 2; /* one line per scenario instead of progress bars */
@@ -78,7 +100,12 @@ static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_swee
       fprintf(stderr, "[sweep] group %d: scenario %lld (%lld of %lld) in %.2f s, recommended %s\n", group,
               (long long)i, (long long)(i - g0 + 1), (long long)(g1 - g0), tb_now() - t,
               cfg->policy[best].name);
+    *done = i - g0 + 1;
+    TB_GUARD(tb_ckpt_due(ck, &action));
+    if (action == TB_CKPT_SAVE) TB_GUARD(save_rows(ck, rows, row_bytes, *done));
   }
+  if (action != TB_CKPT_SAVE) TB_GUARD(save_rows(ck, rows, row_bytes, *done));
+  if (action == TB_CKPT_STOP) rc = TB_ERR_STOPPED; /* tb_sweep_run words the message */
 done:
   tb_run_result_free(R);
   free(c);
@@ -137,9 +164,22 @@ done:
   return tb_output_finish(&o, &none, tmp, cfg->output_file, 1, rc);
 }
 
+/* One message for a stopped sweep, however many groups stopped: how far it got. Collective. */
+static int sweep_stopped(const tb_ckpt *C, int64_t mine, int64_t n) {
+  char msg[TB_PATH_MAX + 256];
+  TB_CALL(tb_comm_allreduce_i64(&mine, 1, TB_OP_SUM));
+  snprintf(msg, sizeof msg, "sweep stopped with %lld of %lld scenarios done: checkpoint in %s; run again with "
+           "--resume auto to continue (exit code 7: resubmit)", (long long)mine, (long long)n, C->dir);
+  tb_error_adopt(TB_ERR_STOPPED, msg);
+  return TB_ERR_STOPPED;
+}
+
 int tb_sweep_run(const tb_config *cfg) {
   int rc = TB_OK, groups = 1, split = 0;
   const double t0 = tb_now();
+  tb_ckpt ck;
+  int64_t done_rows = 0;
+  memset(&ck, 0, sizeof ck);
   tb_sweep SW;
   tb_sweep_table T;
   tb_run_stats S;
@@ -161,11 +201,13 @@ int tb_sweep_run(const tb_config *cfg) {
   split = 1;
   if (tb_comm_rank() == 0) nmine = g1 - g0; /* the group's rank 0 keeps its rows */
   rows = calloc((size_t)(g1 - g0 ? g1 - g0 : 1), row_bytes);
-  rc = rows ? run_group(cfg, &D, &SW, g0, g1, color, rows, row_bytes, &S, backend, &t[1])
+  rc = rows ? run_group(cfg, &D, &SW, g0, g1, color, rows, row_bytes, &S, backend, &t[1], &ck, sha, &done_rows)
             : TB_ERR(TB_ERR_MEMORY, "out of memory for the scenario rows");
   TB_CALL(tb_comm_unsplit());
   split = 0;
-  TB_GUARD(tb_comm_agree(rc));
+  rc = tb_comm_agree(rc);
+  if (rc == TB_ERR_STOPPED) rc = sweep_stopped(&ck, nmine ? done_rows : 0, s1 - s0);
+  if (rc) goto done;
   TB_GUARD(tb_comm_bcast(backend, sizeof backend, 0));
   TB_GUARD(tb_comm_agree(tb_sweep_table_alloc(&T, s1 - s0, SW.J, cfg->npolicies)));
   T.total = SW.n, T.shard = cfg->sweep_shard, T.shards = cfg->sweep_shards, T.method = cfg->sweep_method;
@@ -177,8 +219,10 @@ int tb_sweep_run(const tb_config *cfg) {
   TB_GUARD(tb_comm_allreduce_f64(&t[1], 1, TB_OP_MAX));
   t[0] = tb_now() - t0;
   print_sweep(cfg, &T, groups, t, cfg->output_file);
+  TB_GUARD(tb_ckpt_remove(&ck)); /* the output holds every row now */
 done:
   if (split) tb_comm_unsplit();
+  tb_ckpt_free(&ck);
   free(rows);
   tb_sweep_table_free(&T);
   tb_sweep_free(&SW);

@@ -21,6 +21,8 @@ typedef struct {
 } tb_hash_job;
 int tb_sha256_start(tb_hash_job *j, const char *path);
 int tb_sha256_finish(tb_hash_job *j, int quiet);
+/* Hex SHA-256 of a buffer. */
+void tb_sha256_mem(const void *data, size_t bytes, char hex[65]);
 /* Median of v[0..n) (sorts v). */
 double tb_median(double *v, int n);
 /* "12.3M" style short count. */
