@@ -70,3 +70,11 @@ void tb_error_print(const char *prog, int verbose) {
 void tb_error_clear(void) { memset(&g_err, 0, sizeof g_err); }
 
 void *tb_malloc(size_t bytes) { return malloc(bytes ? bytes : 1); }
+
+int tb_fault(const char *where, int rank, long long index) {
+  const char *v = getenv("TB_FAULT");
+  char w[32];
+  int r;
+  long long i;
+  return v && sscanf(v, "%31[^:]:%d:%lld", w, &r, &i) == 3 && !strcmp(w, where) && r == rank && i == index;
+}

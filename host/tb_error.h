@@ -55,6 +55,9 @@ void tb_error_clear(void);
     }                                                                                              \
   } while (0)
 
+/* Fault injection for tests: true when TB_FAULT is "where:rank:index" for this point. */
+int tb_fault(const char *where, int rank, long long index);
+
 void *tb_malloc(size_t bytes); /* NULL on failure; callers report TB_ERR_MEMORY */
 #define TB_ALLOC(ptr, count)                                                                       \
   do {                                                                                             \

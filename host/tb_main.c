@@ -205,6 +205,8 @@ int main(int argc, char **argv) {
     rc = TB_ERR(TB_ERR_USAGE, "unknown command '%s' (try tradebal --help)", cmd);
     tb_error_adopt(rc, tb_error_message());
   }
+  /* a last agreement: a rank whose peers are stuck elsewhere aborts them all (tb_comm_agree) */
+  rc = tb_comm_agree(rc);
   if (rc && !tb_error_is_remote() && (!tb_error_is_shared() || tb_comm_rank() == 0))
     tb_error_print("tradebal", verbose);
   tb_comm_finalize();

@@ -30,17 +30,26 @@ int tb_output_check(const char *input, const char *output, int overwrite) {
   return rc;
 }
 
+/* The temporary output in progress, removed by whichever rank aborts the run. */
+static char g_partial[TB_PATH_MAX + 64];
+static void remove_partial(void) {
+  if (g_partial[0]) remove(g_partial);
+}
+
 int tb_output_tmpname(const char *output, char *tmp, size_t size) {
   long pid = (long)getpid();
   TB_CALL(tb_comm_bcast(&pid, sizeof pid, 0));
   if ((size_t)snprintf(tmp, size, "%s.tmp-%ld", output, pid) >= size)
     return TB_ERR(TB_ERR_USAGE, "%s: output path too long", output);
+  snprintf(g_partial, sizeof g_partial, "%s", tmp);
+  tb_comm_on_abort(remove_partial);
   return TB_OK;
 }
 
 int tb_output_commit(const char *tmp, const char *final_path, int rc) {
   /* rc must already be agreed across ranks; every rank reaches the agreement below */
   int b = tb_comm_barrier(), local = TB_OK;
+  g_partial[0] = 0; /* renamed or removed below */
   if (tb_comm_rank() == 0) {
     if (rc || b) {
       remove(tmp);

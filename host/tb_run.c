@@ -293,6 +293,8 @@ static int deal_loop(tb_job *J, tb_h5 *out, const tb_config *cfg, run_stats *S, 
     int64_t d0 = lo + k * bs, n = hi - d0;
     n = n < 0 ? 0 : n > bs ? bs : n;
     TB_GUARD(job_batch(J, k, n ? d0 : 0, n, &B, S));
+    if (tb_fault("batch", tb_comm_world_rank(), k))
+      TB_GUARD(TB_ERR(TB_ERR_INPUT, "%s: injected fault (TB_FAULT) in batch %lld", cfg->input_file, (long long)k));
     B->b.charge = NULL;
     double t0 = tb_now();
     /* a batch a resumed run's state already holds: only what the output needs is redone */

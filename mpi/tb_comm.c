@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef TB_HAVE_MPI
 #include <mpi.h>
@@ -76,10 +77,34 @@ int tb_comm_barrier(void) {
   return TB_OK;
 }
 
+static void (*g_abort_hook)(void) = NULL;
+void tb_comm_on_abort(void (*hook)(void)) { g_abort_hook = hook; }
+
+void tb_comm_fatal(int code) {
+  tb_error_print("tradebal", 0);
+  if (g_abort_hook) g_abort_hook();
+  MPI_Abort(MPI_COMM_WORLD, code);
+}
+
+/* Seconds a rank with an error waits for the others to agree before it aborts them all:
+ * they may be blocked in another collective and never come. */
+static double abort_after(void) {
+  const char *v = getenv("TB_ABORT_AFTER");
+  return v && atof(v) > 0 ? atof(v) : 10.0;
+}
+
 int tb_comm_agree(int rc) {
-  int global = rc;
-  if (MPI_Allreduce(&rc, &global, 1, MPI_INT, MPI_MAX, g_comm) != MPI_SUCCESS)
-    return TB_ERR(TB_ERR_MPI, "MPI_Allreduce failed while agreeing on an error");
+  int global = rc, done = 0;
+  MPI_Request req;
+  if (MPI_Iallreduce(&rc, &global, 1, MPI_INT, MPI_MAX, g_comm, &req) != MPI_SUCCESS)
+    return TB_ERR(TB_ERR_MPI, "MPI_Iallreduce failed while agreeing on an error");
+  if (!rc) MPI_Wait(&req, MPI_STATUS_IGNORE);
+  const double t0 = MPI_Wtime(), limit = rc ? abort_after() : 0;
+  while (rc && !done) {
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    if (!done && MPI_Wtime() - t0 > limit) tb_comm_fatal(rc);
+    if (!done) usleep(1000);
+  }
   if (global && !rc) tb_error_set_remote(global);
   return global;
 }
@@ -283,6 +308,8 @@ int tb_comm_split(int color) {
 int tb_comm_unsplit(void) { return TB_OK; }
 int tb_comm_barrier(void) { return TB_OK; }
 int tb_comm_agree(int rc) { return rc; }
+void tb_comm_on_abort(void (*hook)(void)) { (void)hook; }
+void tb_comm_fatal(int code) { exit(code); }
 int tb_comm_allreduce_i64(int64_t *v, int n, int op) {
   (void)v, (void)n, (void)op;
   return TB_OK;

@@ -25,6 +25,11 @@ int tb_comm_world_size(void);
 /* Collective agreement on a status: returns the largest code raised on any rank;
  * a rank that raised none records a silent "remote" error with that code. */
 int tb_comm_agree(int rc);
+/* A rank that raised an error waits TB_ABORT_AFTER seconds (10) for the others to agree; if
+ * they do not come (blocked in another collective), it prints its error, runs the abort hook
+ * (removing the partial output) and calls MPI_Abort with the code: no hang until the time limit. */
+void tb_comm_on_abort(void (*hook)(void));
+void tb_comm_fatal(int code);
 
 enum { TB_OP_SUM = 0, TB_OP_MAX = 1, TB_OP_MIN = 2 };
 int tb_comm_allreduce_i64(int64_t *v, int n, int op);
