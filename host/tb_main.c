@@ -36,7 +36,7 @@ static const char *USAGE =
     "  version         print the version\n"
     "options for every command: -v (traceback on errors)\n"
     "exit codes: 0 ok, 1 internal, 2 usage/config, 3 invalid input, 4 output, 5 GPU, 6 MPI,\n"
-    "            7 stopped, 8 out of memory\n";
+    "            7 stopped at a safe point with a checkpoint (resubmit with --resume auto), 8 out of memory\n";
 
 static int parse_i64(const char *opt, const char *v, int64_t *out) {
   char *end;

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Label `slurm`: the real jobs/ scripts on a private one-node Slurm cluster (tests/slurm/cluster.sh):
 # a solve equal to a local run; an array of 4 sweep shards whose chained merge equals the unsharded
-# run; an array on a bad input whose tasks fail with exit 3, leave no output, and whose merge never runs.
+# run; an array on a bad input whose tasks fail with exit 3, leave no output, and whose merge never runs;
+# nightly.sbatch sent USR1 checkpoints, requeues itself and completes with the same result; the strong
+# and weak scaling jobs print their tables.
 # Exit 77 (skipped) without Slurm's packages or root. Usage: test_slurm.sh TRADEBAL WORKDIR
 set -u
 TB=$(realpath "$1") W=$(realpath -m "$2")
@@ -49,5 +51,33 @@ failed=$(grep "ArrayJobId=$array " "$W/cluster/jobcomp.txt" | grep "JobState=FAI
 ls bad_sweep.shard-*.h5 bad_sweep.h5 >/dev/null 2>&1; [ $? -ne 0 ]; ok $? "a failed task left output"
 grep -q "comp_prob" tradebal-sweep-"$array"_0.log; ok $? "the task's log names the dataset"
 grep -q "JobId=$merge .*JobState=COMPLETED" "$W/cluster/jobcomp.txt"; [ $? -ne 0 ]; ok $? "the merge ran after failed shards"
+# nightly.sbatch sent USR1: its ranks checkpoint and exit 7, the job requeues itself, resumes and
+# completes with the local run's result
+"$TB" generate -o big.h5 --entities 20000 --deals 300000 --regions 6 --periods 8 --sectors 10 --seed 3 >/dev/null
+printf '[input]\nfile = %s/big.h5\n[run]\nbatch_deals = 30000\nprogress = always\n[funding]\nbudget = 300\n[assessment]\ndraws = 3\n[policy.tariff10]\nkind = tariff\nrate = 0.1\n' "$W" > night.ini
+"$TB" run -c night.ini -o night_local.h5 --set run.progress=never >/dev/null
+jid=$(sbatch --parsable -n 2 -c 1 -o night.log "$ROOT/jobs/nightly.sbatch" night.ini "$W/night.h5")
+for _ in $(seq 480); do grep -q "^\[run\]" night.log 2>/dev/null && break; sleep 0.25; done
+scancel --signal=USR1 "$jid"
+for _ in $(seq 240); do # a requeued job waits for a begin time Slurm sets 2 min ahead: start it now
+  state=$(squeue -h -j "$jid" -o "%T %r" 2>/dev/null)
+  [ -z "$state" ] && [ -e night.h5 ] && break
+  [ "$state" = "PENDING BeginTime" ] && scontrol update JobId="$jid" StartTime=now 2>/dev/null
+  sleep 0.5
+done
+grep -q "stopped by SIGUSR1" night.log; ok $? "the nightly job's ranks got USR1 and stopped: $(grep error night.log)"
+grep -q "requeueing job $jid" night.log && grep -q "^# attempt 2" night.log; ok $? "the nightly job requeued itself"
+grep -q "resuming from checkpoint 1" night.log; ok $? "the second attempt resumed from the checkpoint"
+grep -q "JobId=$jid .*JobState=COMPLETED" "$W/cluster/jobcomp.txt"; ok $? "the requeued job completed"
+h5diff --exclude-attribute / night_local.h5 night.h5 >/dev/null; ok $? "the resumed nightly result differs from a local run"
+[ ! -e night.h5.ckpt ]; ok $? "the finished job removed its checkpoint"
+
+# the scaling jobs: a table row per rank count (1 and 2 here) with numbers in it
+sbatch --wait -n 2 -c 1 -o strong.log "$ROOT/jobs/scaling_strong.sbatch" sweep.ini --set sweep.method=none >/dev/null
+ok $? "strong scaling job failed: $(tail -3 strong.log)"
+[ "$(grep -cE '^\| [12] \| 12000 \| [0-9.]+ \|' strong.log)" -eq 2 ]; ok $? "strong scaling table: $(grep '^|' strong.log)"
+TB_SCRATCH=$W sbatch --wait -n 2 -c 1 -o weak.log "$ROOT/jobs/scaling_weak.sbatch" sweep.ini 4000 --set sweep.method=none >/dev/null
+ok $? "weak scaling job failed: $(tail -3 weak.log)"
+grep -qE '^\| 1 \| 4000 \|' weak.log && grep -qE '^\| 2 \| 8000 \|' weak.log; ok $? "weak scaling table: $(grep '^|' weak.log)"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
