@@ -17,22 +17,12 @@ import time
 
 import h5py
 
-from tbcheck import Checks
+from tbcheck import Checks, Tradebal
 
-TB, WORK, MPI = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
+TB_ = Tradebal(sys.argv)
+cmd, run = TB_.cmd, TB_.run
 check = Checks()
-os.makedirs(WORK, exist_ok=True)
-os.chdir(WORK)
-os.environ["OMP_NUM_THREADS"] = "1"
 os.environ.pop("TB_STOP_AFTER_SAFE_POINTS", None)
-
-
-def cmd(args, ranks=1):
-    return ([*MPI, "-n", str(ranks)] if ranks > 1 else []) + [TB, *args]
-
-
-def run(args, ranks=1, env=None):
-    return subprocess.run(cmd(args, ranks), capture_output=True, text=True, env={**os.environ, **(env or {})})
 
 
 def datasets(path):
@@ -128,7 +118,7 @@ r = run(["run", "-c", "run.ini", "-o", "r.h5", "--resume", "auto", "--set", "bac
          "--set", "checkpoint.every=0"])
 check(r.returncode == 0 and identical("ref.h5", "r.h5"), "threads and checkpoint settings may change on resume")
 r = run(["run", "-c", "run.ini", "-o", "fresh.h5", "--resume", "auto", "--overwrite"])
-check(r.returncode == 0 and "no checkpoint" in r.stderr, f"--resume auto without a checkpoint starts afresh")
+check(r.returncode == 0 and "no checkpoint" in r.stderr, "--resume auto without a checkpoint starts afresh")
 
 # 4 ranks: stopped in each pass, resumed, equal to the 1-rank reference (MODEL.md section 10)
 for n in (1, 5, 9):

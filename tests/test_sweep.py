@@ -15,18 +15,10 @@ import h5py
 import numpy as np
 from scipy import stats
 
-from tbcheck import Checks
+from tbcheck import Checks, Tradebal
 
-TB, WORK, MPI = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
+run = Tradebal(sys.argv).run
 check = Checks()
-os.makedirs(WORK, exist_ok=True)
-os.chdir(WORK)
-os.environ["OMP_NUM_THREADS"] = "1"
-
-
-def run(args, ranks=1):
-    cmd = ([*MPI, "-n", str(ranks)] if ranks > 1 else []) + [TB, *args]
-    return subprocess.run(cmd, capture_output=True, text=True)
 
 
 def same(a, b):
