@@ -59,10 +59,16 @@ printf '[input]\nfile = %s/big.h5\n[run]\nbatch_deals = 30000\nprogress = always
 jid=$(sbatch --parsable -n 2 -c 1 -o night.log "$ROOT/jobs/nightly.sbatch" night.ini "$W/night.h5")
 for _ in $(seq 480); do grep -q "^\[run\]" night.log 2>/dev/null && break; sleep 0.25; done
 scancel --signal=USR1 "$jid"
-for _ in $(seq 240); do # a requeued job waits for a begin time Slurm sets 2 min ahead: start it now
+# a requeued job waits for a begin time Slurm sets 2 min ahead; start it sooner, but not within the
+# second its old credential was revoked (slurmd would refuse the launch: "Job credential revoked")
+pending=0
+for _ in $(seq 240); do
   state=$(squeue -h -j "$jid" -o "%T %r" 2>/dev/null)
   [ -z "$state" ] && [ -e night.h5 ] && break
-  [ "$state" = "PENDING BeginTime" ] && scontrol update JobId="$jid" StartTime=now 2>/dev/null
+  if [ "$state" = "PENDING BeginTime" ]; then
+    pending=$((pending + 1))
+    [ "$pending" -eq 8 ] && scontrol update JobId="$jid" StartTime=now 2>/dev/null
+  fi
   sleep 0.5
 done
 grep -q "stopped by SIGUSR1" night.log; ok $? "the nightly job's ranks got USR1 and stopped: $(grep error night.log)"
