@@ -216,12 +216,14 @@ int tb_ckpt_get(const tb_ckpt *C, const char *name, void *data, int64_t bytes) {
 }
 
 int tb_ckpt_get_alloc(const tb_ckpt *C, const char *name, void **data, int64_t *bytes) {
-  const char *p = find_item(C, name, bytes);
-  if (!p)
-    return TB_ERR(TB_ERR_INPUT, "%s: checkpoint generation %lld of world rank %d: item '%s' is missing", C->dir,
-                  (long long)C->generation, tb_comm_world_rank(), name);
-  if (!(*data = malloc((size_t)(*bytes ? *bytes : 1)))) return TB_ERR(TB_ERR_MEMORY, "out of memory restoring '%s'", name);
-  memcpy(*data, p, (size_t)*bytes);
+  int64_t n = 0;
+  const char *p = find_item(C, name, &n);
+  if (!p || (*bytes >= 0 && n != *bytes))
+    return TB_ERR(TB_ERR_INPUT, "%s: checkpoint generation %lld of world rank %d: item '%s' %s", C->dir,
+                  (long long)C->generation, tb_comm_world_rank(), name, p ? "has the wrong size" : "is missing");
+  if (!(*data = malloc((size_t)(n ? n : 1)))) return TB_ERR(TB_ERR_MEMORY, "out of memory restoring '%s'", name);
+  memcpy(*data, p, (size_t)n);
+  *bytes = n;
   return TB_OK;
 }
 
@@ -298,8 +300,8 @@ int tb_ckpt_write(tb_ckpt *C, const tb_ckpt_item *items, int n) {
   TB_CALL(tb_comm_agree(rc));
   /* every rank holds the new generation in full before any previous one is retired */
   struct stat st;
-  if (C->generation == 0) remove(prev); /* an earlier run's files: this run did not resume them */
-  if (C->generation == 0) remove(cur);
+  if (C->generation == 0) /* an earlier run's files: this run did not resume them */
+    remove(prev), remove(cur);
   else if (stat(cur, &st) == 0 && rename(cur, prev)) rc = TB_ERR(TB_ERR_OUTPUT, "%s: cannot keep the previous checkpoint: %s", cur, strerror(errno));
   if (!rc && rename(tmp, cur)) rc = TB_ERR(TB_ERR_OUTPUT, "%s: cannot rename the checkpoint into place: %s", tmp, strerror(errno));
   TB_CALL(tb_comm_agree(rc));

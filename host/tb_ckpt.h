@@ -43,7 +43,8 @@ int tb_ckpt_resume(tb_ckpt *C, int *found);
 /* tb_ckpt_init, then with checkpoint.resume = auto tb_ckpt_resume, announced on stderr. */
 int tb_ckpt_open(const tb_config *cfg, const char *input_sha, tb_ckpt *C);
 int tb_ckpt_has(const tb_ckpt *C, const char *name);
-/* A loaded item of exactly `bytes` bytes into data; or any size into a fresh malloc'd buffer. */
+/* A loaded item of exactly `bytes` bytes into data; or into a fresh malloc'd buffer, of exactly
+ * *bytes bytes when *bytes >= 0 on entry, of any size when -1 (*bytes is then its size). */
 int tb_ckpt_get(const tb_ckpt *C, const char *name, void *data, int64_t bytes);
 int tb_ckpt_get_alloc(const tb_ckpt *C, const char *name, void **data, int64_t *bytes);
 /* At a safe point: TB_CKPT_NO, _SAVE or _STOP, the same on every rank. Collective. */
