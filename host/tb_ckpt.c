@@ -52,6 +52,7 @@ static int config_identity(const tb_config *cfg, char hex[65]) {
   c->input_file[0] = c->output_file[0] = c->ckpt_dir[0] = 0;
   c->overwrite = c->progress = c->backend_kind = c->threads = c->resume = 0;
   c->ckpt_every = c->walltime = 0;
+  c->ckpt_periods = 0;
   TB_GUARD(tb_config_dump(c, text, TB_CONFIG_TEXT_MAX));
   tb_sha256_mem(text, strlen(text), hex);
 done:

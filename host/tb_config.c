@@ -38,6 +38,7 @@ static const tb_key KEYS[] = {
     {"run", "progress", K_ENUM, OFF(progress), "auto|always|never", 0, 0, "auto"},
     {"checkpoint", "dir", K_PATH, OFF(ckpt_dir), NULL, 0, 0, ""},
     {"checkpoint", "every", K_DOUBLE, OFF(ckpt_every), NULL, 0, 1e9, "3600"},
+    {"checkpoint", "period_block", K_INT, OFF(ckpt_periods), NULL, 1, 1e9, "1"},
     {"checkpoint", "walltime", K_DOUBLE, OFF(walltime), NULL, 0, 1e9, "0"},
     {"checkpoint", "resume", K_ENUM, OFF(resume), "never|auto", 0, 0, "never"},
     {"backend", "kind", K_ENUM, OFF(backend_kind), "cpu|cuda|auto", 0, 0, "cpu"},

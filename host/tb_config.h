@@ -64,6 +64,7 @@ typedef struct {
   double sigma_p, sigma_r, sigma_e; /* section 8: noise of probabilities, discount rates, epsilon */
   char ckpt_dir[TB_PATH_MAX];      /* [checkpoint]: "" is OUTPUT.ckpt */
   double ckpt_every, walltime;     /* seconds; 0: only when stopping / no limit */
+  int64_t ckpt_periods;            /* periods of a policy's market between safe points */
   int resume;                      /* 0 never, 1 auto */
   int sweep_method;                /* section 9: TB_SWEEP_* */
   int64_t sweep_samples, sweep_points, sweep_seed, sweep_shard, sweep_shards, sweep_groups;

@@ -142,6 +142,8 @@ static int alloc_result(const tb_market_book *B, const tb_policy *p, tb_policy_r
   TB_ALLOC(r->covered, B->R);
   TB_ALLOC(r->home_exports, B->S);
   TB_ALLOC(r->home_imports, B->S);
+  memset(r->home_exports, 0, sizeof(double) * (size_t)B->S); /* filled at the end; saved zero before */
+  memset(r->home_imports, 0, sizeof(double) * (size_t)B->S);
   rc = resolve_regions(B, p, r->covered);
 done:
   return rc;
@@ -286,26 +288,80 @@ static int summarize(const tb_market_book *B, tb_policy_result *r, sim_state *S)
   return TB_OK;
 }
 
-int tb_policy_run(const tb_market_book *B, const tb_policy *p, tb_policy_result *r) {
-  int rc = TB_OK;
-  sim_state S;
-  memset(&S, 0, sizeof S);
-  TB_GUARD(alloc_result(B, p, r));
-  TB_GUARD(sim_init(B, p, r, &S));
+/* The state between two periods as one byte string: counts, surplus, revenue, sector sums, then each
+ * certificate region's ledger (totals, the last period's amounts, tranches). */
+static int64_t state_bytes(const tb_market_book *B, const sim_state *S) {
+  int64_t b = 8 * (5 + 2 + 2 + 4 * B->S);
+  for (int i = 0; i < S->ncert; i++) b += 8 * (6 + B->T + S->ledger[S->cert_region[i]].E);
+  return b;
+}
+
+static void move8(char **at, void *v, int64_t n, int pack) {
+  if (pack) memcpy(*at, v, 8 * (size_t)n);
+  else memcpy(v, *at, 8 * (size_t)n);
+  *at += 8 * n;
+}
+
+static void state_move(const tb_market_book *B, sim_state *S, char *at, int pack) {
+  move8(&at, S->count, 5, pack), move8(&at, S->surplus, 2, pack), move8(&at, S->revenue, 2, pack);
+  move8(&at, S->sector, 4 * B->S, pack);
+  for (int i = 0; i < S->ncert; i++) {
+    tb_ledger *L = &S->ledger[S->cert_region[i]];
+    double *v[6] = {&L->issued, &L->used, &L->expired, &L->issued_t, &L->used_t, &L->expired_t};
+    for (int j = 0; j < 6; j++) move8(&at, v[j], 1, pack);
+    move8(&at, L->tranche, B->T + L->E, pack);
+  }
+}
+
+static int state_restore(const tb_market_book *B, const tb_policy *p, sim_state *S, const tb_policy_blocks *k) {
+  const int64_t want = state_bytes(B, S);
+  if (k->bytes != want || k->from >= B->T)
+    return TB_ERR(TB_ERR_INTERNAL, "policy %s: a saved state of %lld bytes after period %lld does not fit this run "
+                  "(%lld bytes, %lld periods)", p->name, (long long)k->bytes, (long long)k->from, (long long)want,
+                  (long long)B->T);
+  state_move(B, S, (char *)k->state, 0);
+  return TB_OK;
+}
+
+/* Outcomes decided before any market: not win-win, unfunded; the rest trade unless a period blocks them. */
+static void first_outcomes(const tb_market_book *B, tb_policy_result *r, sim_state *S) {
   const tb_deal_table *D = B->deals;
   for (int64_t i = 0; i < D->n; i++) {
     r->outcome[i] = D->status[i] == 2 ? TB_OUT_NOT_WIN_WIN : !D->funded[i] ? TB_OUT_UNFUNDED : TB_OUT_TRADED;
-    if (r->outcome[i]) S.count[r->outcome[i]]++;
+    if (r->outcome[i]) S->count[r->outcome[i]]++;
   }
-  for (int64_t t = 0; t < B->T; t++) {
+}
+
+int tb_policy_run_blocks(const tb_market_book *B, const tb_policy *p, tb_policy_result *r,
+                         const tb_policy_blocks *k) {
+  int rc = TB_OK;
+  sim_state S;
+  char *pack = NULL;
+  const int64_t from = k ? k->from : 0, every = k && k->at ? k->every : 0;
+  memset(&S, 0, sizeof S);
+  if (!from) TB_GUARD(alloc_result(B, p, r));
+  TB_GUARD(sim_init(B, p, r, &S));
+  const int64_t bytes = state_bytes(B, &S);
+  if (from) TB_GUARD(state_restore(B, p, &S, k));
+  else first_outcomes(B, r, &S);
+  if (every > 0) TB_ALLOC(pack, bytes);
+  for (int64_t t = from; t < B->T; t++) {
     TB_GUARD(period_prices(B, p, r, &S, t));
     TB_GUARD(period_deals(B, r, &S, t));
     TB_GUARD(period_close(B, p, r, &S, t));
+    if (every <= 0 || (t + 1) % every || t + 1 == B->T) continue;
+    state_move(B, &S, pack, 1);
+    TB_GUARD(k->at(k->ctx, t + 1, pack, bytes));
   }
   TB_GUARD(summarize(B, r, &S));
 done:
+  free(pack);
   sim_free(B, &S);
   return rc;
+}
+
+int tb_policy_run(const tb_market_book *B, const tb_policy *p, tb_policy_result *r) {
+  return tb_policy_run_blocks(B, p, r, NULL);
 }
 
 void tb_policy_result_free(tb_policy_result *r) {

@@ -45,6 +45,21 @@ void tb_market_book_free(tb_market_book *B);
 int tb_policy_check_regions(const tb_policy *p, int64_t R, const char *input);
 /* Run policy `p` (regions resolved against R and home). Collective. */
 int tb_policy_run(const tb_market_book *B, const tb_policy *p, tb_policy_result *out);
+
+/* Safe points inside one policy run: after every `every` periods (not after the last) `at` gets the
+ * periods done and the run's packed state (counts, sums, certificate ledgers); a non-zero return ends
+ * the run with that code. With `from` > 0 the run continues after `from` periods from `state`, its
+ * result `out` holding that point's arrays (allocated by the caller, as a checkpoint restored them). */
+typedef struct {
+  int64_t every;
+  int (*at)(void *ctx, int64_t periods, const void *state, int64_t bytes);
+  void *ctx;
+  int64_t from;
+  const void *state;
+  int64_t bytes;
+} tb_policy_blocks;
+int tb_policy_run_blocks(const tb_market_book *B, const tb_policy *p, tb_policy_result *out,
+                         const tb_policy_blocks *k);
 void tb_policy_result_free(tb_policy_result *r);
 /* Free the per-deal and per-region arrays, keeping the totals and the home region's sector
  * vectors (all a Monte Carlo draw needs for section 7 and its level). */

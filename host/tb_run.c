@@ -350,11 +350,14 @@ typedef struct {
   int64_t policies; /* deterministic policy runs */
   int64_t draws;    /* draws whose funding and policies ran */
   int64_t pass2;    /* batches of deal pass 2 with every policy applied */
+  int64_t part, periods; /* periods > 0: policy run res[part] stopped after that many of its periods */
 } run_progress;
 
 /* Sections 4 and 5 between the two deal passes: funding, then every policy's market. */
 struct tb_run_result {
   run_progress from, got; /* restored from a checkpoint; reached so far */
+  const void *part_state; /* got.periods > 0: that policy run's packed state (tb_policy_blocks) */
+  int64_t part_bytes;
   tb_deal_table T; /* the job's (not freed here) */
   tb_funding F;
   tb_market_book MB;
@@ -416,6 +419,21 @@ static void res_arrays(tb_policy_result *r, const tb_input_dims *D, int64_t n, v
 /* A draw's result keeps its totals and home sector vectors: packed into one item. */
 static int64_t draw_res_bytes(const tb_input_dims *D) { return (int64_t)sizeof(tb_policy_result) + 16 * D->S; }
 
+/* Results of draws kept as totals: every run of the finished draws and those before an unfinished run. */
+static int64_t draw_runs(int Q, const run_progress *g) {
+  return g->periods && g->part >= Q ? g->part - Q : (int64_t)Q * g->draws;
+}
+
+static int list_result(const tb_input_dims *D, market_state *M, int64_t i, item_list *L) {
+  void **ptr[RES_ARRAYS];
+  int64_t bytes[RES_ARRAYS];
+  res_arrays(&M->res[i], D, M->T.n, ptr, bytes);
+  TB_CALL(items_add(L, &M->res[i], sizeof M->res[i], "res.%lld", (long long)i));
+  for (int a = 0; a < RES_ARRAYS; a++)
+    if (*ptr[a]) TB_CALL(items_add(L, *ptr[a], bytes[a], "res.%lld.%s", (long long)i, RES_NAME[a]));
+  return TB_OK;
+}
+
 static int list_state(const tb_config *cfg, const tb_input_dims *D, market_state *M, item_list *L, char **pack) {
   const int Q = cfg->npolicies;
   TB_CALL(items_add(L, &M->got, sizeof M->got, "progress"));
@@ -425,15 +443,12 @@ static int list_state(const tb_config *cfg, const tb_input_dims *D, market_state
     TB_CALL(items_add(L, M->W.S, 8 * kn, "draws.S"));
     TB_CALL(items_add(L, M->W.status, kn, "draws.status"));
   }
-  for (int p = 0; p < M->got.policies; p++) {
-    void **ptr[RES_ARRAYS];
-    int64_t bytes[RES_ARRAYS];
-    res_arrays(&M->res[p], D, M->T.n, ptr, bytes);
-    TB_CALL(items_add(L, &M->res[p], sizeof M->res[p], "res.%d", p));
-    for (int a = 0; a < RES_ARRAYS; a++)
-      if (*ptr[a]) TB_CALL(items_add(L, *ptr[a], bytes[a], "res.%d.%s", p, RES_NAME[a]));
+  for (int p = 0; p < M->got.policies; p++) TB_CALL(list_result(D, M, p, L));
+  if (M->got.periods) { /* a policy run between two blocks of its periods */
+    TB_CALL(list_result(D, M, M->got.part, L));
+    TB_CALL(items_add(L, M->part_state, M->part_bytes, "part.state"));
   }
-  const int64_t nd = (int64_t)Q * M->got.draws, one = draw_res_bytes(D);
+  const int64_t nd = draw_runs(Q, &M->got), one = draw_res_bytes(D);
   if (nd) {
     if (!(*pack = malloc((size_t)(nd * one)))) return TB_ERR(TB_ERR_MEMORY, "out of memory packing the draws");
     for (int64_t i = 0; i < nd; i++) {
@@ -488,16 +503,17 @@ static void adopt_result(tb_policy_result *r, const char *name, const tb_input_d
   r->name = name;
 }
 
-static int restore_result(const tb_ckpt *C, const tb_config *cfg, const tb_input_dims *D, int64_t n, int p,
+/* Result res[i] (a deterministic run, or a draw's run stopped between period blocks). */
+static int restore_result(const tb_ckpt *C, const tb_config *cfg, const tb_input_dims *D, int64_t n, int64_t i,
                           tb_policy_result *r) {
   void **ptr[RES_ARRAYS];
   int64_t bytes[RES_ARRAYS];
   char name[48];
-  snprintf(name, sizeof name, "res.%d", p);
+  snprintf(name, sizeof name, "res.%lld", (long long)i);
   TB_CALL(tb_ckpt_get(C, name, r, sizeof *r));
-  adopt_result(r, cfg->policy[p].name, D, n, ptr, bytes);
+  adopt_result(r, cfg->policy[i % cfg->npolicies].name, D, n, ptr, bytes);
   for (int a = 0; a < RES_ARRAYS; a++) {
-    snprintf(name, sizeof name, "res.%d.%s", p, RES_NAME[a]);
+    snprintf(name, sizeof name, "res.%lld.%s", (long long)i, RES_NAME[a]);
     if (tb_ckpt_has(C, name)) TB_CALL(tb_ckpt_get_alloc(C, name, ptr[a], &bytes[a]));
   }
   return TB_OK;
@@ -505,7 +521,7 @@ static int restore_result(const tb_ckpt *C, const tb_config *cfg, const tb_input
 
 static int restore_draws(const tb_ckpt *C, const tb_config *cfg, const tb_input_dims *D, market_state *M) {
   const int Q = cfg->npolicies;
-  const int64_t nd = (int64_t)Q * M->from.draws, one = draw_res_bytes(D);
+  const int64_t nd = draw_runs(Q, &M->from), one = draw_res_bytes(D);
   char *pack = NULL;
   int64_t bytes = nd * one;
   void **ptr[RES_ARRAYS];
@@ -567,11 +583,56 @@ static int check_policy_regions(const tb_config *cfg, const tb_input_dims *D) {
   return TB_OK;
 }
 
+/* Safe points between blocks of a policy run's periods (checkpoint.period_block): res[i] is that run. */
+typedef struct {
+  tb_job *J;
+  const tb_config *cfg;
+  market_state *M;
+  int64_t i;
+} part_ctx;
+
+static int part_safe_point(void *vctx, int64_t periods, const void *state, int64_t bytes) {
+  part_ctx *c = vctx;
+  market_state *M = c->M;
+  const int Q = c->cfg->npolicies;
+  char draw[48] = "";
+  if (c->i >= Q) snprintf(draw, sizeof draw, " in draw %lld of %d", (long long)(c->i / Q), M->W.K);
+  M->got.part = c->i, M->got.periods = periods, M->part_state = state, M->part_bytes = bytes;
+  const int rc = safe_point(c->J, c->cfg, M, "after period %lld of %lld of policy %s%s", (long long)periods,
+                            (long long)c->J->D.T, c->cfg->policy[c->i % Q].name, draw);
+  M->got.periods = 0, M->part_state = NULL;
+  return rc;
+}
+
+/* The result and packed state of the run a checkpoint stopped between period blocks. */
+static int restore_part(tb_job *J, const tb_config *cfg, market_state *M, tb_policy_blocks *k, char **state) {
+  k->from = M->from.periods, k->bytes = -1;
+  TB_CALL(restore_result(J->ck, cfg, &J->D, M->T.n, M->from.part, &M->res[M->from.part]));
+  TB_CALL(tb_ckpt_get_alloc(J->ck, "part.state", (void **)state, &k->bytes));
+  k->state = *state;
+  return TB_OK;
+}
+
+/* Policy run res[i] over book MB, resumed inside when the checkpoint stopped it there. */
+static int policy_run(tb_job *J, const tb_config *cfg, market_state *M, const tb_market_book *MB, int64_t i) {
+  int rc = TB_OK;
+  part_ctx c = {J, cfg, M, i};
+  tb_policy_blocks k = {cfg->ckpt_periods, J->ck ? part_safe_point : NULL, &c, 0, NULL, 0};
+  char *state = NULL;
+  if (M->from.periods && M->from.part == i) TB_GUARD(tb_comm_agree(restore_part(J, cfg, M, &k, &state)));
+  TB_GUARD(tb_policy_run_blocks(MB, &cfg->policy[i % cfg->npolicies], &M->res[i], &k));
+done:
+  free(state);
+  return rc;
+}
+
 /* Draw k's funding and policies over its deal table (the deterministic table with the draw's
  * bids, surpluses and statuses) and its epsilon; keeps each run's totals in res[Q * (k + 1) + p]. */
-static int market_draw(const tb_input_dims *D, const tb_config *cfg, market_state *M, int64_t home, int k,
-                       uint8_t *funded) {
+static int market_draw(tb_job *J, const tb_config *cfg, market_state *M, int k, uint8_t *funded) {
   int rc = TB_OK;
+  const tb_input_dims *D = &J->D;
+  const int Q = cfg->npolicies;
+  const int64_t first = (int64_t)Q * (k + 1), resumed = M->from.periods ? M->from.part : -1;
   const tb_draw_params DP = draw_params(cfg);
   const tb_funding_params fp = funding_params(cfg, D, 0); /* a draw writes no ranking */
   const int64_t o = (int64_t)k * M->W.n;
@@ -582,13 +643,12 @@ static int market_draw(const tb_input_dims *D, const tb_config *cfg, market_stat
   memset(&MB, 0, sizeof MB);
   T.bid = M->W.bid + o, T.S = M->W.S + o, T.status = M->W.status + o, T.funded = funded;
   TB_GUARD(tb_funding_select(&T, &fp, &F));
-  TB_GUARD(tb_market_book_build(&MB, &T, D->R, D->T, D->S, home, M->trade, M->trade + D->R * D->T,
+  TB_GUARD(tb_market_book_build(&MB, &T, D->R, D->T, D->S, J->home, M->trade, M->trade + D->R * D->T,
                                 tb_draw_epsilon(&DP, k, cfg->elasticity)));
-  for (int p = 0; p < cfg->npolicies; p++) {
-    tb_policy_result *r = &M->res[cfg->npolicies * (k + 1) + p];
-    M->nall = cfg->npolicies * (k + 1) + p + 1;
-    TB_GUARD(tb_policy_run(&MB, &cfg->policy[p], r));
-    tb_policy_result_keep_totals(r);
+  for (int64_t i = resumed >= first && resumed < first + Q ? resumed : first; i < first + Q; i++) {
+    M->nall = (int)i + 1;
+    TB_GUARD(policy_run(J, cfg, M, &MB, i));
+    tb_policy_result_keep_totals(&M->res[i]);
   }
 done:
   tb_market_book_free(&MB);
@@ -636,7 +696,7 @@ static int market_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, market_stat
     char prefix[128];
     M->nres = p + 1;
     M->nall = M->nall > p + 1 ? M->nall : p + 1;
-    if (p >= M->from.policies) TB_GUARD(tb_policy_run(&M->MB, &cfg->policy[p], &M->res[p]));
+    if (p >= M->from.policies) TB_GUARD(policy_run(J, cfg, M, &M->MB, p));
     snprintf(prefix, sizeof prefix, "/policies/%s", cfg->policy[p].name);
     if (out) TB_GUARD(tb_write_policy(out, D, prefix, &M->res[p], M->T.d0, M->T.n));
     if (p < M->from.policies) continue;
@@ -646,7 +706,7 @@ static int market_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, market_stat
   if (K) tb_announce(loud, "funding and policies of every draw");
   TB_ALLOC(funded, M->T.n);
   for (int k = (int)M->from.draws; k < K; k++) {
-    TB_GUARD(market_draw(D, cfg, M, J->home, k, funded));
+    TB_GUARD(market_draw(J, cfg, M, k, funded));
     M->got.draws = k + 1;
     TB_GUARD(safe_point(J, cfg, M, "after the market of draw %d of %d", k + 1, K));
   }
@@ -830,6 +890,7 @@ static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, run_stats *S, int 
   if (resuming(J)) {
     TB_GUARD(tb_comm_agree(tb_ckpt_get(J->ck, "progress", &M->from, sizeof M->from)));
     M->got = M->from;
+    M->got.periods = 0; /* the stopped policy run is the first to reach a safe point again */
     TB_GUARD(tb_comm_agree(restore_tables(J->ck, M)));
   }
   loop_pass L1 = {1, &M->W, &M->T, NULL, NULL, 0, 0, NULL, NULL, M};

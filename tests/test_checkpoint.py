@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checkpoint and restart (README "Checkpoint and restart"). A run stopped at every kind of safe
-point (a deal batch of pass 1 with its draws, a policy, a draw's market, a batch of pass 2, a
-sweep scenario) exits 7 with no output and a checkpoint; `--resume auto` then writes datasets
+point (a deal batch of pass 1 with its draws, a block of a policy's periods, deterministic or in a
+draw, tariff or certificates, a policy, a draw's market, a batch of pass 2, a sweep scenario) exits 7 with no output and a checkpoint; `--resume auto` then writes datasets
 byte for byte equal to the uninterrupted run's, at 1 and 4 ranks, after one stop or a chain of
 them. Real SIGUSR1 and SIGTERM, and the walltime, stop it the same way. A checkpoint of another
 config, input or rank count is refused; a damaged newest file falls back to the previous one.
@@ -52,6 +52,8 @@ file = in.h5
 [run]
 batch_deals = 10000
 progress = never
+[checkpoint]
+period_block = 3
 [funding]
 budget = 300
 [assessment]
@@ -69,9 +71,14 @@ open("run.ini", "w").write(CONFIG)
 ref = run(["run", "-c", "run.ini", "-o", "ref.h5", "--overwrite"])
 check(ref.returncode == 0, f"reference run: {ref.stderr}")
 
-# 6 batches a pass, 3 policies, 3 draws: safe points 1-6 pass 1, 7-9 policies, 10-12 draws, 13-18 pass 2
-KINDS = {2: "batch 2 of 6 of deal pass 1", 6: "batch 6 of 6 of deal pass 1", 8: "after policy tariff10",
-         11: "market of draw 2 of 3", 14: "batch 2 of 6 of deal pass 2", 18: "batch 6 of 6 of deal pass 2"}
+# 6 batches a pass, 3 policies (none, tariff10, certs) of 6 periods in blocks of 3, 3 draws: safe points
+# 1-6 pass 1; 7-12 the policies, each after its period 3 and at its end; 13-24 the draws, each after period 3
+# of its three policies and at its end; 25-30 pass 2
+KINDS = {2: "batch 2 of 6 of deal pass 1", 6: "batch 6 of 6 of deal pass 1", 7: "after period 3 of 6 of policy none",
+         10: "after policy tariff10", 11: "after period 3 of 6 of policy certs",
+         18: "after period 3 of 6 of policy tariff10 in draw 2 of 3", 20: "market of draw 2 of 3",
+         23: "after period 3 of 6 of policy certs in draw 3 of 3", 26: "batch 2 of 6 of deal pass 2",
+         30: "batch 6 of 6 of deal pass 2"}
 for n, where in KINDS.items():
     clean("r.h5")
     s = run(["run", "-c", "run.ini", "-o", "r.h5"], env={"TB_STOP_AFTER_SAFE_POINTS": str(n)})
@@ -85,14 +92,17 @@ for n, where in KINDS.items():
     check(r.returncode == 0 and identical("ref.h5", "r.h5"), f"resumed after safe point {n} equals the reference")
     check(not os.path.exists("r.h5.ckpt"), f"a finished run removes its checkpoint ({n})")
 
-# a chain: stopped, resumed and stopped again (the previous generation kept), then finished
+# a chain: stopped, resumed and stopped again (the previous generation kept), then finished; the second and
+# third stops are inside policy runs (safe points 11 and 19), so a run resumed inside one stops inside another
 clean("r.h5")
 run(["run", "-c", "run.ini", "-o", "r.h5"], env={"TB_STOP_AFTER_SAFE_POINTS": "4"})
-s = run(["run", "-c", "run.ini", "-o", "r.h5", "--resume", "auto"], env={"TB_STOP_AFTER_SAFE_POINTS": "6"})
-check(s.returncode == 7 and "checkpoint 2" in s.stderr, f"second stop writes generation 2: {s.stderr}")
+s = run(["run", "-c", "run.ini", "-o", "r.h5", "--resume", "auto"], env={"TB_STOP_AFTER_SAFE_POINTS": "7"})
+check(s.returncode == 7 and "checkpoint 2" in s.stderr and "period 3 of 6 of policy certs" in s.stderr,
+      f"second stop writes generation 2: {s.stderr}")
 check(os.path.exists("r.h5.ckpt/rank-000000.ckpt.prev"), "the previous checkpoint is kept")
-s = run(["run", "-c", "run.ini", "-o", "r.h5", "--resume", "auto"], env={"TB_STOP_AFTER_SAFE_POINTS": "5"})
-check(s.returncode == 7 and "checkpoint 3" in s.stderr, f"third stop: {s.stderr}")
+s = run(["run", "-c", "run.ini", "-o", "r.h5", "--resume", "auto"], env={"TB_STOP_AFTER_SAFE_POINTS": "8"})
+check(s.returncode == 7 and "checkpoint 3" in s.stderr and "policy certs in draw 2 of 3" in s.stderr,
+      f"third stop: {s.stderr}")
 # the newest file damaged: the previous generation is used, with a warning
 with open("r.h5.ckpt/rank-000000.ckpt", "r+b") as f:
     f.seek(-100, 2)
@@ -120,13 +130,23 @@ check(r.returncode == 0 and identical("ref.h5", "r.h5"), "threads and checkpoint
 r = run(["run", "-c", "run.ini", "-o", "fresh.h5", "--resume", "auto", "--overwrite"])
 check(r.returncode == 0 and "no checkpoint" in r.stderr, "--resume auto without a checkpoint starts afresh")
 
-# 4 ranks: stopped in each pass, resumed, equal to the 1-rank reference (MODEL.md section 10)
-for n in (1, 5, 9):
+# 4 ranks (2 batches a pass): stopped in each pass and inside policy runs, deterministic (7: certs) and in a
+# draw (15: certs in draw 2), resumed, equal to the 1-rank reference (MODEL.md section 10)
+for n in (2, 7, 15, 21):
     clean("r4.h5")
     s = run(["run", "-c", "run.ini", "-o", "r4.h5"], ranks=4, env={"TB_STOP_AFTER_SAFE_POINTS": str(n)})
     check(s.returncode == 7 and len(glob.glob("r4.h5.ckpt/rank-*.ckpt")) == 4, f"4 ranks stop at {n}: {s.stderr}")
     r = run(["run", "-c", "run.ini", "-o", "r4.h5", "--resume", "auto"], ranks=4)
     check(r.returncode == 0 and identical("ref.h5", "r4.h5"), f"4 ranks resumed after {n} equal 1 rank: {r.stderr}")
+
+# every period a safe point (the default block of 1): stopped after period 4 of tariff10, then resumed with
+# blocks of 3 (the block size may change between runs; the run continues from any period)
+clean("r.h5")
+s = run(["run", "-c", "run.ini", "-o", "r.h5", "--set", "checkpoint.period_block=1"],
+        env={"TB_STOP_AFTER_SAFE_POINTS": "16"})
+check(s.returncode == 7 and "after period 4 of 6 of policy tariff10" in s.stderr, f"default blocks: {s.stderr}")
+r = run(["run", "-c", "run.ini", "-o", "r.h5", "--resume", "auto"])
+check(r.returncode == 0 and identical("ref.h5", "r.h5"), f"resumed after period 4 equals the reference: {r.stderr}")
 
 # real signals and the walltime (batches of 2000 deals: the run lasts long enough to be hit)
 for sig in (signal.SIGUSR1, signal.SIGTERM):
