@@ -28,8 +28,8 @@ static int open_common(tb_h5 *f, const char *path, int create) {
     else
       f->id = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (!rc && f->id < 0)
-      rc = create ? TB_ERR(TB_ERR_OUTPUT, "%s: cannot create the output file", path)
-                  : TB_ERR(TB_ERR_INPUT, "%s: not an HDF5 file, or damaged", path);
+      rc = create ? TB_ERR(TB_ERR_OUTPUT, "%s: cannot create the output file (HDF5: %s)", path, tb_h5_reason())
+                  : TB_ERR(TB_ERR_INPUT, "%s: not an HDF5 file, or damaged (HDF5: %s)", path, tb_h5_reason());
   }
   H5Pclose(fapl);
   if (rc) return rc;
@@ -71,12 +71,51 @@ int tb_h5_exists(tb_h5 *f, const char *name, int *exists) {
   return TB_OK;
 }
 
+static herr_t innermost(unsigned n, const H5E_error2_t *e, void *out) {
+  if (n == 0 && e->desc) snprintf(out, 160, "%s", e->desc);
+  return 0;
+}
+
+const char *tb_h5_reason(void) {
+  static char why[160];
+  why[0] = 0;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, why);
+  for (char *c = why; *c; c++)
+    if (*c == '\n') *c = ' ';
+  return why[0] ? why : "no detail";
+}
+
+/* Layouts whose bytes are not this file's own, readable here: named in `refuse`. */
+static void storage_of(hid_t d, tb_h5_info *info) {
+  hid_t dcpl = H5Dget_create_plist(d);
+  if (dcpl < 0) {
+    snprintf(info->refuse, sizeof info->refuse, "its creation properties cannot be read");
+    return;
+  }
+  const int n = H5Pget_nfilters(dcpl);
+  info->filtered = n > 0;
+  if (H5Pget_layout(dcpl) == H5D_VIRTUAL)
+    snprintf(info->refuse, sizeof info->refuse, "a virtual dataset (its data lie in other files)");
+  else if (H5Pget_external_count(dcpl) > 0)
+    snprintf(info->refuse, sizeof info->refuse, "stored in external raw files");
+  for (int i = 0; i < n && !info->refuse[0]; i++) {
+    unsigned flags = 0, conf = 0;
+    size_t nv = 0;
+    const H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nv, NULL, 0, NULL, &conf);
+    if (id < 0 || H5Zfilter_avail(id) <= 0 || !(conf & H5Z_FILTER_CONFIG_DECODE_ENABLED))
+      snprintf(info->refuse, sizeof info->refuse, "compressed with filter %d, which this HDF5 cannot decode",
+               (int)id);
+  }
+  H5Pclose(dcpl);
+  info->stored = (int64_t)H5Dget_storage_size(d);
+}
+
 int tb_h5_info_of(tb_h5 *f, const char *name, tb_h5_info *info) {
   memset(info, 0, sizeof *info);
   TB_CALL(tb_h5_exists(f, name, &info->exists));
   if (!info->exists) return TB_OK;
   hid_t d = H5Dopen2(f->id, name, H5P_DEFAULT);
-  if (d < 0) return TB_ERR(TB_ERR_INPUT, "%s: %s: not a readable dataset", f->path, name);
+  if (d < 0) return TB_ERR(TB_ERR_INPUT, "%s: %s: not a readable dataset (HDF5: %s)", f->path, name, tb_h5_reason());
   hid_t s = H5Dget_space(d), t = H5Dget_type(d);
   hsize_t dims[H5S_MAX_RANK];
   int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
@@ -86,9 +125,13 @@ int tb_h5_info_of(tb_h5 *f, const char *name, tb_h5_info *info) {
   } else {
     H5Sget_simple_extent_dims(s, dims, NULL);
     info->rank = rank;
-    for (int i = 0; i < rank; i++) info->dims[i] = (int64_t)dims[i];
+    for (int i = 0; i < rank; i++) info->dims[i] = (int64_t)(dims[i] >> 62 ? INT64_MAX : dims[i]);
+    for (int i = 0; i < rank && !info->refuse[0]; i++)
+      if (dims[i] >> 62) snprintf(info->refuse, sizeof info->refuse, "dimension %d is past 2^62", i);
     H5T_class_t c = H5Tget_class(t);
     info->cls = c == H5T_INTEGER ? TB_H5_INT : c == H5T_FLOAT ? TB_H5_FLOAT : TB_H5_OTHER;
+    info->type_size = (int64_t)H5Tget_size(t);
+    if (!info->refuse[0]) storage_of(d, info);
   }
   if (t >= 0) H5Tclose(t);
   if (s >= 0) H5Sclose(s);

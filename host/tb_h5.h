@@ -17,13 +17,22 @@ enum { TB_H5_INT = 0, TB_H5_FLOAT = 1, TB_H5_OTHER = 2 };
 typedef struct {
   int exists, rank, cls;
   int64_t dims[3];
+  int64_t type_size; /* bytes of one element in the file */
+  int64_t stored;    /* bytes the file holds for the data (H5Dget_storage_size) */
+  int filtered;      /* compressed or otherwise filtered */
+  char refuse[96];   /* why the data cannot be read from this file alone, or "" */
 } tb_h5_info;
 
 int tb_h5_open(tb_h5 *f, const char *path);   /* read-only, parallel */
 int tb_h5_create(tb_h5 *f, const char *path); /* truncate, parallel */
 int tb_h5_close(tb_h5 *f);
 int tb_h5_exists(tb_h5 *f, const char *name, int *exists);
+/* What a dataset is. A usage error only where HDF5 cannot describe it; layouts that are
+ * not this file's own readable bytes (virtual, external raw storage, a filter this HDF5
+ * lacks, a dimension past 2^62) are named in info->refuse for the caller to judge. */
 int tb_h5_info_of(tb_h5 *f, const char *name, tb_h5_info *info);
+/* The innermost message of HDF5's error stack ("" if none), for one-line errors. */
+const char *tb_h5_reason(void);
 /* Rows [row0, row0+nrows) of dataset `name` (all trailing dims). nrows may be 0. */
 int tb_h5_read(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
                int collective, void *buf);

@@ -88,8 +88,76 @@ static const vshape SHAPES[] = {
     {"/io/import_share", TB_H5_FLOAT, 0, 1, {D_S}, {0}},
 };
 
+/* ---- structure: hard links to the model's datasets, nothing unknown in its groups ---- */
+
+static const char *const GROUPS[] = {"/entities", "/deals", "/model", "/network", "/trade", "/io"};
+
+static int known_dataset(const char *name) {
+  for (size_t i = 0; i < sizeof SHAPES / sizeof SHAPES[0]; i++)
+    if (!strcmp(SHAPES[i].name, name)) return 1;
+  return 0;
+}
+
+typedef struct {
+  const char *group;
+  char bad[1024];
+} link_walk;
+
+static herr_t link_seen(hid_t g, const char *name, const H5L_info_t *info, void *op) {
+  (void)g;
+  link_walk *w = op;
+  char full[512];
+  snprintf(full, sizeof full, "%s/%s", w->group, name);
+  if (info->type != H5L_TYPE_HARD)
+    snprintf(w->bad, sizeof w->bad, "%s: %s link (rule: hard links only; tradebal reads this one file)", full,
+             info->type == H5L_TYPE_SOFT ? "a soft" : "an external");
+  else if (!known_dataset(full))
+    snprintf(w->bad, sizeof w->bad, "%s: not a dataset of the model (rule: only MODEL.md section 1's datasets in "
+             "its groups; a misspelt optional dataset would silently take its default)", full);
+  return w->bad[0] ? 1 : 0;
+}
+
+static int check_links(vstate *V) {
+  const hid_t id = V->f->id;
+  for (size_t i = 0; i < sizeof GROUPS / sizeof GROUPS[0]; i++) {
+    link_walk w = {GROUPS[i], ""};
+    H5L_info_t li;
+    H5O_info_t oi;
+    if (H5Lexists(id, w.group, H5P_DEFAULT) <= 0) continue;
+    if (H5Lget_info(id, w.group, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_HARD)
+      return TB_ERR(TB_ERR_INPUT, "%s: %s: a soft or external link (rule: hard links only; tradebal reads this "
+                    "one file)", V->f->path, w.group);
+    if (H5Oget_info_by_name2(id, w.group, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_GROUP)
+      return TB_ERR(TB_ERR_INPUT, "%s: %s: not a group (rule: MODEL.md section 1's layout)", V->f->path, w.group);
+    if (H5Lvisit_by_name(id, w.group, H5_INDEX_NAME, H5_ITER_INC, link_seen, &w, H5P_DEFAULT) < 0 && !w.bad[0])
+      return TB_ERR(TB_ERR_INPUT, "%s: %s: its links cannot be listed (HDF5: %s)", V->f->path, w.group,
+                    tb_h5_reason());
+    if (w.bad[0]) return TB_ERR(TB_ERR_INPUT, "%s: %s", V->f->path, w.bad);
+  }
+  return TB_OK;
+}
+
+/* One dataset's own properties: data in this file, a type HDF5 converts exactly, and the bytes its
+ * dimensions claim (a header announcing 2^40 rows it does not hold would be read as 2^40 fill values). */
+static int check_dataset(vstate *V, const char *name, const tb_h5_info *in) {
+  const char *path = V->f->path;
+  if (in->refuse[0])
+    return TB_ERR(TB_ERR_INPUT, "%s: %s: %s (rule: data stored in this file, readable here)", path, name, in->refuse);
+  if ((in->cls == TB_H5_INT && in->type_size > 8) || (in->cls == TB_H5_FLOAT && in->type_size != 8 &&
+                                                      in->type_size != 4))
+    return TB_ERR(TB_ERR_INPUT, "%s: %s: elements of %lld bytes (rule: integers of at most 8 bytes, 8-byte or "
+                  "4-byte floats)", path, name, (long long)in->type_size);
+  double want = (double)in->type_size;
+  for (int k = 0; k < in->rank; k++) want *= (double)in->dims[k];
+  if ((double)in->stored * (in->filtered ? 1100.0 : 1.0) >= want) return TB_OK;
+  return TB_ERR(TB_ERR_INPUT, "%s: %s: %lld bytes stored for the %.0f its dimensions claim (rule: every element "
+                "stored in the file%s)", path, name, (long long)in->stored, want,
+                in->filtered ? ", compressed at most 1100:1" : "");
+}
+
 static int check_shapes(vstate *V) {
   int64_t sym[D_NSYM];
+  TB_CALL(check_links(V));
   for (int i = 0; i < D_NSYM; i++) sym[i] = -1;
   const char *def[D_NSYM] = {0};
   for (size_t i = 0; i < sizeof SHAPES / sizeof SHAPES[0]; i++) {
@@ -100,6 +168,7 @@ static int check_shapes(vstate *V) {
       if (s->optional) continue;
       return TB_ERR(TB_ERR_INPUT, "%s: %s: missing (rule: required dataset)", V->f->path, s->name);
     }
+    if (in.cls == s->cls && in.rank == s->rank) TB_CALL(check_dataset(V, s->name, &in));
     if (in.cls != s->cls || in.rank != s->rank)
       return TB_ERR(TB_ERR_INPUT, "%s: %s: %s of rank %d (rule: %s of rank %d)", V->f->path, s->name,
                     in.cls == TB_H5_INT ? "integer" : in.cls == TB_H5_FLOAT ? "float" : "non-numeric",
@@ -108,11 +177,13 @@ static int check_shapes(vstate *V) {
       int y = s->sym[k];
       int64_t want = y == D_CONST ? s->plus[k] : sym[y] < 0 ? -1 : sym[y] + s->plus[k];
       if (want < 0) { /* first dataset to carry this size defines it */
+        const int least = y == D_N || y == D_M || y == D_R || y == D_T || y == D_S; /* E, P, C, F may be 0 */
         sym[y] = in.dims[k] - s->plus[k];
         def[y] = s->name;
-        if (sym[y] < 0)
-          return TB_ERR(TB_ERR_INPUT, "%s: %s: dimension %d is %lld (rule: at least %d)", V->f->path,
-                        s->name, k, (long long)in.dims[k], s->plus[k]);
+        if (sym[y] < least)
+          return TB_ERR(TB_ERR_INPUT, "%s: %s: dimension %d is %lld (rule: %c%s >= %lld)", V->f->path,
+                        s->name, k, (long long)in.dims[k], SYM[y], s->plus[k] ? "+1" : "",
+                        (long long)(least + s->plus[k]));
         continue;
       }
       if (in.dims[k] != want)
