@@ -1,6 +1,7 @@
 #include "tb_h5.h"
 
 #include "tb_error.h"
+#include "../mpi/tb_comm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,11 +170,15 @@ static int xfer(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t
   hid_t fs = H5Dget_space(d), ms = -1;
   herr_t st = fs < 0 ? -1 : select_rows(fs, row0, nrows, col0, ncols, &ms);
   hid_t dx = collective ? f->dxpl_coll : f->dxpl_ind;
+  static long long writes; /* tests: TB_FAULT=write:RANK:K fails this rank's Kth write, as a full disk would */
   if (st >= 0)
     st = writing ? H5Dwrite(d, memtype, ms, fs, dx, buf) : H5Dread(d, memtype, ms, fs, dx, buf);
   if (ms >= 0) H5Sclose(ms);
   if (fs >= 0) H5Sclose(fs);
   H5Dclose(d);
+  if (writing && tb_fault("write", tb_comm_world_rank(), writes++))
+    return TB_ERR(f->errcode, "%s: %s: write of rows %lld..%lld failed (TB_FAULT: injected)", f->path, name,
+                  (long long)row0, (long long)(row0 + nrows));
   if (st < 0)
     return TB_ERR(f->errcode, "%s: %s: %s of rows %lld..%lld failed", f->path, name,
                   writing ? "write" : "read", (long long)row0, (long long)(row0 + nrows));

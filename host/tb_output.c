@@ -13,10 +13,9 @@
 int tb_output_check(const char *input, const char *output, int overwrite) {
   int rc = TB_OK;
   if (tb_comm_rank() == 0) {
-    char a[PATH_MAX], b[PATH_MAX];
-    struct stat st;
-    if (input && realpath(input, a) && realpath(output, b) && !strcmp(a, b))
-      rc = TB_ERR(TB_ERR_USAGE, "%s: the output would overwrite the input", output);
+    struct stat st, si; /* the same file by any path: a symbolic or hard link, ../ */
+    if (input && stat(input, &si) == 0 && stat(output, &st) == 0 && si.st_dev == st.st_dev && si.st_ino == st.st_ino)
+      rc = TB_ERR(TB_ERR_USAGE, "%s: the output would overwrite the input %s", output, input);
     else if (!overwrite && stat(output, &st) == 0)
       rc = TB_ERR(TB_ERR_OUTPUT, "%s: exists; pass --overwrite (or [output] overwrite = true) to replace it", output);
   }
