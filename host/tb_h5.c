@@ -265,8 +265,9 @@ hid_t tb_h5_string_type(size_t width) {
 
 int tb_h5_attr_strings(tb_h5 *f, const char *obj, const char *name, int n, const char *const *v) {
   size_t width = 1;
+  if (n < 0) return TB_ERR(TB_ERR_INTERNAL, "attribute %s of %d strings", name, n);
   for (int i = 0; i < n; i++) width = strlen(v[i]) + 1 > width ? strlen(v[i]) + 1 : width;
-  char *buf = calloc((size_t)n, width);
+  char *buf = calloc(n ? (size_t)n : 1, width);
   if (!buf) return TB_ERR(TB_ERR_MEMORY, "out of memory for attribute %s", name);
   for (int i = 0; i < n; i++) memcpy(buf + (size_t)i * width, v[i], strlen(v[i]));
   hid_t t = tb_h5_string_type(width), o = H5Oopen(f->id, obj, H5P_DEFAULT);

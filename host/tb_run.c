@@ -197,6 +197,9 @@ static int draw_tables_alloc(draw_tables *W, int K, int64_t n) {
   TB_ALLOC(W->bid, (int64_t)K * n);
   TB_ALLOC(W->S, (int64_t)K * n);
   TB_ALLOC(W->status, (int64_t)K * n);
+  /* zeroed: a checkpoint taken part way through pass 1 saves the tables whole */
+  memset(W->bid, 0, sizeof(double) * (size_t)(K * n)), memset(W->S, 0, sizeof(double) * (size_t)(K * n));
+  memset(W->status, 0, sizeof(uint8_t) * (size_t)(K * n));
 done:
   return rc;
 }
