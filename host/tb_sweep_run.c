@@ -203,9 +203,9 @@ int tb_sweep_run(const tb_config *cfg) {
   rows = calloc((size_t)(g1 - g0 ? g1 - g0 : 1), row_bytes);
   rc = rows ? run_group(cfg, &D, &SW, g0, g1, color, rows, row_bytes, &S, backend, &t[1], &ck, sha, &done_rows)
             : TB_ERR(TB_ERR_MEMORY, "out of memory for the scenario rows");
-  TB_CALL(tb_comm_unsplit());
+  const int unsplit = tb_comm_unsplit();
   split = 0;
-  rc = tb_comm_agree(rc);
+  rc = tb_comm_agree(rc ? rc : unsplit);
   if (rc == TB_ERR_STOPPED) rc = sweep_stopped(&ck, nmine ? done_rows : 0, s1 - s0);
   if (rc) goto done;
   TB_GUARD(tb_comm_bcast(backend, sizeof backend, 0));
