@@ -18,18 +18,15 @@
 #define TB_CHUNK 1024 /* deals per chunk: its entity rows and powers stay in cache */
 
 #if defined(TB_HAVE_MVEC) && defined(__x86_64__)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
 #include <immintrin.h>
-__m256d _ZGVdN4vv_pow(__m256d x, __m256d y); /* glibc libmvec */
+__attribute__((target("avx2,fma"))) __m256d _ZGVdN4vv_pow(__m256d x, __m256d y); /* glibc libmvec */
 
 /* out[i] = x[i]^y[i] for n a multiple of 4. Every element goes through the same vector
  * routine, so a result never depends on its position (rank counts, batch sizes). */
-static void pow_avx2(const double *x, const double *y, double *out, int64_t n) {
+__attribute__((target("avx2,fma"))) static void pow_avx2(const double *x, const double *y, double *out, int64_t n) {
   for (int64_t i = 0; i < n; i += 4)
     _mm256_storeu_pd(out + i, _ZGVdN4vv_pow(_mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i)));
 }
-#pragma GCC pop_options
 static int have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 #else
 static void pow_avx2(const double *x, const double *y, double *out, int64_t n) {

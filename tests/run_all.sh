@@ -2,7 +2,8 @@
 # The test command: install what is missing, build, and run every CTest test; then the same suite
 # again on an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan; any report fails the
 # test it happens in). GPU tests (label gpu) exit 77 and count as skipped where no GPU is present.
-# TB_SANITIZERS=0 skips the second pass (quicker local runs; CI always runs it).
+# Last, the libFuzzer targets (clang, build-fuzz) run 20 s each from their seed corpora.
+# TB_SANITIZERS=0 skips the second pass and the fuzzing (quicker local runs; CI always runs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs/install_deps.sh
@@ -14,5 +15,9 @@ echo "== the suite again under AddressSanitizer and UndefinedBehaviorSanitizer (
 BUILD_DIR=build-asan jobs/build.sh -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTB_SANITIZE=address,undefined -DTB_CUDA=OFF
 # leaks are valgrind_small's job: Open MPI's plugins keep memory LeakSanitizer cannot attribute once unloaded
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-cd build-asan
-ctest --output-on-failure -LE valgrind "$@"
+(cd build-asan && ctest --output-on-failure -LE valgrind "$@")
+echo "== libFuzzer smoke run (build-fuzz, clang)"
+BUILD_DIR=build-fuzz jobs/build.sh -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DTB_SANITIZE=address,undefined -DTB_FUZZ=ON -DTB_CUDA=OFF
+cd build-fuzz
+ctest --output-on-failure -L fuzz

@@ -219,13 +219,20 @@ mutate("external_raw", ["/deals/trade_value", "external"], external_raw)
 def unknown_filter(f):
     d = f["/deals/cost"][...]
     del f["/deals/cost"]
-    ds = f.create_dataset("/deals/cost", shape=d.shape, dtype="f8", chunks=(1024,), compression=32001,
+    c = min(1024, d.shape[0])
+    ds = f.create_dataset("/deals/cost", shape=d.shape, dtype="f8", chunks=(c,), compression=32001,
                           compression_opts=(0, 0, 0, 0, 5, 1, 1), allow_unknown_filter=True)
-    for i in range(0, d.shape[0], 1024):
-        ds.id.write_direct_chunk((i,), d[i:i + 1024].tobytes())
+    for i in range(0, d.shape[0], c):
+        ds.id.write_direct_chunk((i,), d[i:i + c].tobytes())
 
 
 mutate("unknown_filter", ["/deals/cost", "filter 32001"], unknown_filter)
+
+# ---- what fuzzing found (tests/corpus/found: inputs that once crashed or tripped a sanitizer) ----
+FOUND = os.path.join(os.path.dirname(os.path.abspath(__file__)), "found")
+for name in sorted(os.listdir(FOUND)):
+    shutil.copy(os.path.join(FOUND, name), path("found_" + name.rsplit(".", 1)[0]))
+    case("found_" + name.rsplit(".", 1)[0], [])
 
 # ---- controls: valid files that must pass ----
 CASES.append({"file": os.path.basename(BASE), "words": [], "valid": True, "abs": os.path.abspath(BASE)})
