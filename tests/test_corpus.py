@@ -63,7 +63,8 @@ for c in cases:
             os.remove(out)
         args = ["validate", f] if verb == "validate" else ["run", "-c", "run.ini", "--set", f"input.file={f}", "-o", out]
         rc, err, secs, kb = measured(args)
-        lines = err.strip().splitlines()
+        # an ASan build (tests/run_all.sh) warns where HDF5's absurd malloc gets NULL, as production would
+        lines = [l for l in err.strip().splitlines() if "WARNING: AddressSanitizer failed to allocate" not in l]
         check(secs < TIME_LIMIT, f"{verb} {name} took {secs:.1f} s")
         check(kb < limit_kb + SLACK_KB, f"{verb} {name} peaked at {kb} KB against {limit_kb} KB for a valid file")
         flip = name.startswith("flip_")
