@@ -50,6 +50,7 @@ typedef struct {
   int overwrite;
   tb_deal_params deal;
   int64_t batch_deals;
+  double memory_limit;             /* GB per rank; 0: 90% of the node's available memory over its ranks */
   int progress; /* 0 auto, 1 always, 2 never */
   int backend_kind;
   int threads;

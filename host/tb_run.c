@@ -2,6 +2,7 @@
  * streamed in batches of deals so memory stays bounded by run.batch_deals. */
 #include "tb_run.h"
 #include "tb_job.h"
+#include "tb_memory.h"
 #include "tb_sweep.h"
 #include "tb_sweep_out.h"
 
@@ -848,6 +849,11 @@ int tb_job_load(tb_job *J, const tb_config *cfg, const tb_input_dims *D, int cac
   memset(J, 0, sizeof *J);
   J->in.id = -1;
   J->D = *D;
+  tb_mem_plan mem;
+  TB_CALL(tb_memory_check(cfg, D, cache, &mem)); /* before anything sized by the input */
+  if (loud && tb_comm_rank() == 0 && mem.limit > 0)
+    fprintf(stderr, "[run] memory: about %.3f GB per rank of %.2f GB allowed\n", mem.total / 1073741824.0,
+            mem.limit / 1073741824.0);
   J->cache = cache;
   const int rank = tb_comm_rank(), size = tb_comm_size();
   const int64_t lo = tb_block_lo(D->M, rank, size), hi = tb_block_lo(D->M, rank + 1, size);

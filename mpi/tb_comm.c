@@ -23,7 +23,7 @@
   } while (0)
 
 /* Collectives act on g_comm: the world, or this rank's scenario group after tb_comm_split. */
-static int g_rank = 0, g_size = 1, g_local = 0, g_inited = 0, g_world_rank = 0, g_world_size = 1;
+static int g_rank = 0, g_size = 1, g_local = 0, g_local_size = 1, g_inited = 0, g_world_rank = 0, g_world_size = 1;
 static MPI_Comm g_comm;
 
 int tb_comm_init(int *argc, char ***argv) {
@@ -38,6 +38,7 @@ int tb_comm_init(int *argc, char ***argv) {
   MPI_Comm node;
   MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &node));
   MPI_CHECK(MPI_Comm_rank(node, &g_local));
+  MPI_CHECK(MPI_Comm_size(node, &g_local_size));
   MPI_Comm_free(&node);
   return TB_OK;
 }
@@ -72,6 +73,7 @@ int tb_comm_unsplit(void) {
 int tb_comm_rank(void) { return g_rank; }
 int tb_comm_size(void) { return g_size; }
 int tb_comm_local_rank(void) { return g_local; }
+int tb_comm_local_size(void) { return g_local_size; }
 int tb_comm_barrier(void) {
   MPI_CHECK(MPI_Barrier(g_comm));
   return TB_OK;
@@ -299,6 +301,7 @@ void tb_comm_abort(int code) { exit(code); }
 int tb_comm_rank(void) { return 0; }
 int tb_comm_size(void) { return 1; }
 int tb_comm_local_rank(void) { return 0; }
+int tb_comm_local_size(void) { return 1; }
 int tb_comm_world_rank(void) { return 0; }
 int tb_comm_world_size(void) { return 1; }
 int tb_comm_split(int color) {

@@ -12,6 +12,7 @@ void tb_comm_abort(int code);
 int tb_comm_rank(void);
 int tb_comm_size(void);
 int tb_comm_local_rank(void); /* rank within this node (shared-memory communicator) */
+int tb_comm_local_size(void); /* world ranks on this node */
 int tb_comm_barrier(void);
 
 /* Scenario groups (MODEL.md section 9): after tb_comm_split(color) every call above, and the

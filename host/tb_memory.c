@@ -1,0 +1,125 @@
+#include "tb_memory.h"
+
+#include "tb_error.h"
+#include "tb_math.h"
+#include "../mpi/tb_comm.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const PART[TB_MEM_NPARTS] = {"deal table", "draw tables", "deal batch", "entities",
+                                                "policy results", "network", "IO tables"};
+static const double GB = 1073741824.0;
+
+static double ceil_div(double a, double b) { return ceil(a / (b > 0 ? b : 1)); }
+
+/* Bytes of a batch of b deals with the input's mean parties, components and flows per deal: the host
+ * buffers of tb_deal_buffers and the remote entity rows its parties fetch. */
+static double batch_bytes(const tb_input_dims *D, double b) {
+  const double M = D->M > 0 ? (double)D->M : 1.0;
+  const double p = (double)D->P / M, c = (double)D->C / M, f = (double)D->F / M;
+  return b * (37.0 + p * (80.0 + sizeof(tb_entity_row)) + c * 17.0 + f * 12.0);
+}
+
+void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache, tb_mem_plan *P) {
+  memset(P, 0, sizeof *P);
+  const double n = ceil_div((double)D->M, ranks), ne = ceil_div((double)D->N, ranks);
+  const double p = (double)D->P / (D->M > 0 ? (double)D->M : 1.0), K = (double)cfg->draws;
+  const double Q = (double)cfg->npolicies, RT = (double)D->R * (double)D->T, S = (double)D->S;
+  const double b = cache ? n : fmin((double)cfg->batch_deals, n);
+  P->part[TB_MEM_DEALS] = n * (50.0 + 24.0); /* tb_deal_table, then the market book's order and prefix sums */
+  P->part[TB_MEM_DRAWS] = K * n * 17.0;
+  P->part[TB_MEM_BATCH] = batch_bytes(D, b);
+  P->part[TB_MEM_ENTITIES] = ne * sizeof(tb_entity_row);
+  /* per policy: [R,T] tables, outcomes, pass 2's direct values (16 bytes a traded party); draws keep totals */
+  P->part[TB_MEM_POLICIES] = Q * (64.0 * RT + n + n * p * 16.0 + 16.0 * S) + Q * K * (400.0 + 16.0 * S);
+  P->part[TB_MEM_NETWORK] = ceil_div((double)D->E, ranks) * 16.0 + ne * 8.0 * 8.0;
+  P->part[TB_MEM_IO] = 4.0 * S * S * 8.0;
+  for (int i = 0; i < TB_MEM_NPARTS; i++) P->data += P->part[i];
+}
+
+/* Resident bytes of this process now: the libraries and what is loaded already. */
+static double resident_now(void) {
+  long pages = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f && fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  if (f) fclose(f);
+  return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+/* Bytes this node can still give: MemAvailable, or less when a cgroup (a Slurm job) caps it. */
+static double node_available(char *from, size_t size) {
+  double avail = 0, kb = 0, max = 0, cur = 0;
+  char key[64];
+  FILE *f = fopen("/proc/meminfo", "r");
+  while (f && fscanf(f, "%63s %lf kB", key, &kb) == 2)
+    if (!strcmp(key, "MemAvailable:")) avail = kb * 1024.0;
+  if (f) fclose(f);
+  snprintf(from, size, "MemAvailable");
+  f = fopen("/sys/fs/cgroup/memory.max", "r");
+  const int capped = f && fscanf(f, "%lf", &max) == 1;
+  if (f) fclose(f);
+  f = fopen("/sys/fs/cgroup/memory.current", "r");
+  if (capped && f && fscanf(f, "%lf", &cur) == 1 && max - cur < avail) {
+    avail = max - cur;
+    snprintf(from, size, "the job's cgroup memory.max less its use");
+  }
+  if (f) fclose(f);
+  return avail;
+}
+
+static void find_limit(const tb_config *cfg, tb_mem_plan *P) {
+  if (cfg->memory_limit > 0) {
+    P->limit = cfg->memory_limit * GB;
+    snprintf(P->limit_from, sizeof P->limit_from, "run.memory_limit = %g GB", cfg->memory_limit);
+    return;
+  }
+  char from[64];
+  const double avail = node_available(from, sizeof from);
+  const int local = tb_comm_local_size();
+  /* available memory excludes what the ranks hold already: their base comes back on top */
+  P->limit = avail > 0 ? 0.9 * avail / local + P->base : 0;
+  snprintf(P->limit_from, sizeof P->limit_from, "auto: 90%% of %.2f GB available (%s) over %d rank(s) on this "
+           "node, plus the %.2f GB each holds already; set run.memory_limit to override", avail / GB, from, local,
+           P->base / GB);
+}
+
+static void describe(const tb_mem_plan *P, char *out, size_t size) {
+  size_t used = 0;
+  out[0] = 0;
+  for (int i = 0; i < TB_MEM_NPARTS && used < size; i++)
+    if (P->part[i] >= 0.01 * P->data)
+      used += (size_t)snprintf(out + used, size - used, "%s%s %.2f GB", used ? ", " : "", PART[i],
+                               P->part[i] / GB);
+  if (used < size) snprintf(out + used, size - used, "%slibraries and input metadata %.2f GB", used ? ", " : "",
+                            P->base / GB);
+}
+
+/* A way out: the ranks that would fit (data falls about as 1/ranks), fewer draws, smaller batches. */
+static void remedy(const tb_config *cfg, const tb_input_dims *D, const tb_mem_plan *P, char *out, size_t size) {
+  const double room = P->limit - P->base, ranks = tb_comm_size();
+  size_t used = (size_t)snprintf(out, size, "use more ranks (about %.0f)", ceil(ranks * P->data / fmax(room, 1.0)));
+  if (P->part[TB_MEM_DRAWS] > 0.25 * P->data && used < size)
+    used += (size_t)snprintf(out + used, size - used, ", fewer assessment.draws (%lld take %.2f GB a rank)",
+                             (long long)cfg->draws, P->part[TB_MEM_DRAWS] / GB);
+  const double other = P->data - P->part[TB_MEM_BATCH], per = batch_bytes(D, 1.0);
+  if (P->part[TB_MEM_BATCH] > 0.25 * P->data && room > other && used < size)
+    snprintf(out + used, size - used, " or run.batch_deals = %.0f", fmax(1.0, floor((room - other) / per)));
+}
+
+int tb_memory_check(const tb_config *cfg, const tb_input_dims *D, int cache, tb_mem_plan *P) {
+  tb_memory_estimate(cfg, D, tb_comm_size(), cache, P);
+  double base = resident_now();
+  TB_CALL(tb_comm_allreduce_f64(&base, 1, TB_OP_MAX));
+  P->base = base, P->total = P->data + base;
+  find_limit(cfg, P);
+  TB_CALL(tb_comm_allreduce_f64(&P->limit, 1, TB_OP_MIN)); /* the tightest node decides, on every rank alike */
+  if (P->limit <= 0 || P->total <= P->limit) return TB_OK;
+  char parts[512], way[320];
+  describe(P, parts, sizeof parts);
+  remedy(cfg, D, P, way, sizeof way);
+  return TB_ERR(TB_ERR_MEMORY, "%s: the run needs about %.2f GB per rank (%s) but may use %.2f GB (%s); %s",
+                cfg->input_file, P->total / GB, parts, P->limit / GB, P->limit_from, way);
+}

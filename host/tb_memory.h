@@ -1,0 +1,25 @@
+/* Host memory a run needs per rank, estimated from the validated dimensions before anything large
+ * is allocated, and checked against run.memory_limit (README "Memory"). */
+#ifndef TB_MEMORY_H
+#define TB_MEMORY_H
+
+#include "tb_config.h"
+#include "tb_input.h"
+
+enum { TB_MEM_DEALS, TB_MEM_DRAWS, TB_MEM_BATCH, TB_MEM_ENTITIES, TB_MEM_POLICIES, TB_MEM_NETWORK, TB_MEM_IO,
+       TB_MEM_NPARTS };
+
+typedef struct {
+  double part[TB_MEM_NPARTS]; /* bytes per rank of each kind of data (the largest rank's share) */
+  double data, base, total;   /* the parts' sum; what the process holds already (libraries); both */
+  double limit;               /* bytes per rank allowed; <= 0: no limit known */
+  char limit_from[320];       /* where the limit comes from, for messages */
+} tb_mem_plan;
+
+/* The estimate for this communicator's ranks; `cache` when every batch stays in memory (sweeps). */
+void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache, tb_mem_plan *P);
+/* Estimate, find the limit (run.memory_limit, else 90% of what this node has available shared by
+ * its ranks) and refuse with TB_ERR_MEMORY, the numbers and a way out when over it. Collective. */
+int tb_memory_check(const tb_config *cfg, const tb_input_dims *D, int cache, tb_mem_plan *P);
+
+#endif
