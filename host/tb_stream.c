@@ -2,6 +2,7 @@
 
 #include "tb_error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ struct tb_streamer {
   tb_entity_row *d_rows;
   int64_t cap_rows, static_rows;
   const tb_entity_row *static_src;
+  int halvings; /* times the slots were halved because the device refused them */
 };
 
 /* Bump allocator over one slot buffer: 16-byte aligned arrays, in a fixed order. */
@@ -132,7 +134,13 @@ static int upload_rows(tb_streamer *st, const tb_deal_batch *B) {
     if (st->d_rows) st->dev.release(st->dev.ctx, st->d_rows);
     st->d_rows = NULL;
     st->cap_rows = B->nrows + B->nrows / 4 + 1;
-    TB_CALL(st->dev.alloc(st->dev.ctx, (void **)&st->d_rows, row * (size_t)st->cap_rows));
+    if (st->dev.alloc(st->dev.ctx, (void **)&st->d_rows, row * (size_t)st->cap_rows)) {
+      char why[256];
+      snprintf(why, sizeof why, "%s", tb_error_message());
+      return TB_ERR(TB_ERR_GPU, "device memory: the table of %lld entity rows (%zu bytes) does not fit (%s); use "
+                    "more ranks (each holds its share of the entities)", (long long)st->cap_rows,
+                    row * (size_t)st->cap_rows, why);
+    }
     st->static_rows = -1;
   }
   if (st->static_src != B->rows || st->static_rows != B->nrows_static) {
@@ -146,14 +154,22 @@ static int upload_rows(tb_streamer *st, const tb_deal_batch *B) {
   return TB_OK;
 }
 
-/* Slot buffers from the free device memory left after the row table. */
-static int make_slots(tb_streamer *st) {
-  if (st->slots_ready) return TB_OK;
-  size_t free_b = 0;
-  TB_CALL(st->dev.free_bytes(st->dev.ctx, &free_b));
-  const size_t in = free_b / 100 * 35, cap = (size_t)1 << 30;
-  st->cap_in = st->slot_bytes ? st->slot_bytes : in < cap ? in : cap;
-  st->cap_out = st->cap_in / 4;
+static void release_slots(tb_streamer *st) {
+  for (int i = 0; i < 2; i++) {
+    slot *S = &st->s[i];
+    if (S->stream) {
+      st->dev.sync(st->dev.ctx, S->stream);
+      st->dev.stream_destroy(st->dev.ctx, S->stream);
+    }
+    if (S->h_in) st->dev.release_host(st->dev.ctx, S->h_in);
+    if (S->h_out) st->dev.release_host(st->dev.ctx, S->h_out);
+    if (S->d_in) st->dev.release(st->dev.ctx, S->d_in);
+    if (S->d_out) st->dev.release(st->dev.ctx, S->d_out);
+    memset(S, 0, sizeof *S);
+  }
+}
+
+static int alloc_slots(tb_streamer *st) {
   for (int i = 0; i < 2; i++) {
     slot *S = &st->s[i];
     TB_CALL(st->dev.stream_create(st->dev.ctx, &S->stream));
@@ -162,9 +178,39 @@ static int make_slots(tb_streamer *st) {
     TB_CALL(st->dev.alloc(st->dev.ctx, (void **)&S->d_in, st->cap_in));
     TB_CALL(st->dev.alloc(st->dev.ctx, (void **)&S->d_out, st->cap_out));
   }
+  return TB_OK;
+}
+
+/* Slot buffers from the free device memory left after the row table. When the device refuses them
+ * (other processes, fragmentation), the slots halve until they fit: smaller sub-batches, same results. */
+static int make_slots(tb_streamer *st) {
+  if (st->slots_ready) return TB_OK;
+  size_t free_b = 0;
+  TB_CALL(st->dev.free_bytes(st->dev.ctx, &free_b));
+  const size_t in = free_b / 100 * 35, cap = (size_t)1 << 30;
+  st->cap_in = st->slot_bytes ? st->slot_bytes : in < cap ? in : cap;
+  for (;;) {
+    st->cap_out = st->cap_in / 4;
+    const int rc = alloc_slots(st);
+    if (!rc) break;
+    release_slots(st);
+    if (st->cap_in / 2 < TB_STREAM_MIN_SLOT) {
+      char why[256];
+      snprintf(why, sizeof why, "%s", tb_error_message());
+      return TB_ERR(TB_ERR_GPU, "device memory: even %zu-byte deal buffers could not be allocated (%s); use more "
+                    "ranks per device or free the device", st->cap_in, why);
+    }
+    st->cap_in /= 2, st->halvings++;
+    tb_error_clear();
+  }
+  if (st->halvings)
+    fprintf(stderr, "tradebal: warning: device memory short: deal buffers halved %d time(s) to %zu bytes\n",
+            st->halvings, st->cap_in);
   st->slots_ready = 1;
   return TB_OK;
 }
+
+size_t tb_stream_slot_bytes(const tb_streamer *st) { return st->slots_ready ? st->cap_in : 0; }
 
 int tb_stream_create(tb_streamer **out, const tb_device_ops *dev, size_t slot_bytes) {
   tb_streamer *st = calloc(1, sizeof *st);
@@ -198,17 +244,7 @@ int tb_stream_deal_stage(tb_streamer *st, const tb_deal_params *P, tb_deal_batch
 
 void tb_stream_destroy(tb_streamer *st) {
   if (!st) return;
-  for (int i = 0; i < 2; i++) {
-    slot *S = &st->s[i];
-    if (S->stream) {
-      st->dev.sync(st->dev.ctx, S->stream);
-      st->dev.stream_destroy(st->dev.ctx, S->stream);
-    }
-    if (S->h_in) st->dev.release_host(st->dev.ctx, S->h_in);
-    if (S->h_out) st->dev.release_host(st->dev.ctx, S->h_out);
-    if (S->d_in) st->dev.release(st->dev.ctx, S->d_in);
-    if (S->d_out) st->dev.release(st->dev.ctx, S->d_out);
-  }
+  release_slots(st);
   if (st->d_rows) st->dev.release(st->dev.ctx, st->d_rows);
   free(st);
 }

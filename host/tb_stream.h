@@ -30,6 +30,9 @@ typedef struct tb_streamer tb_streamer;
 /* slot_bytes: input bytes per slot; 0 sizes it from free device memory (35%, at most 1 GiB). */
 int tb_stream_create(tb_streamer **s, const tb_device_ops *dev, size_t slot_bytes);
 int tb_stream_deal_stage(tb_streamer *s, const tb_deal_params *P, tb_deal_batch *B);
+/* Input bytes of a slot once sized (0 before the first batch): smaller than asked after device OOM. */
+size_t tb_stream_slot_bytes(const tb_streamer *s);
+enum { TB_STREAM_MIN_SLOT = 1 << 16 }; /* the slots halve on device OOM down to this */
 void tb_stream_destroy(tb_streamer *s);
 
 #endif

@@ -48,7 +48,12 @@ static int push(void *stream, op o) {
 }
 
 static int f_free_bytes(void *c, size_t *b) { (void)c, *b = (size_t)64 << 20; return TB_OK; }
+static size_t g_device_limit = (size_t)-1; /* device allocations above this fail, as on a short device */
 static int f_alloc(void *c, void **p, size_t b) { (void)c, *p = malloc(b ? b : 1); return *p ? TB_OK : TB_ERR_MEMORY; }
+static int f_dalloc(void *c, void **p, size_t b) {
+  if (b > g_device_limit) return TB_ERR(TB_ERR_GPU, "fake device: out of memory for %zu bytes", b);
+  return f_alloc(c, p, b);
+}
 static void f_release(void *c, void *p) { (void)c, free(p); }
 static int f_stream_create(void *c, void **s) { (void)c, *s = calloc(1, sizeof(queue)); return TB_OK; }
 static void f_stream_destroy(void *c, void *s) { (void)c, free(((queue *)s)->ops), free(s); }
@@ -67,7 +72,7 @@ static int f_sync(void *c, void *s) {
   q->n = 0;
   return TB_OK;
 }
-static const tb_device_ops FAKE = {NULL, f_free_bytes, f_alloc, f_alloc, f_release, f_release,
+static const tb_device_ops FAKE = {NULL, f_free_bytes, f_dalloc, f_alloc, f_release, f_release,
                                    f_stream_create, f_stream_destroy, f_copy, f_copy, f_launch, f_sync};
 
 /* Reference: the batch evaluated directly. Then through the streamer with `slot` bytes. */
@@ -123,6 +128,22 @@ int main(void) {
   x.b.rows = moved;
   check_batch(&x, &P, 60000, st, "batch 3: moved table re-sent");
   tb_stream_destroy(st);
+
+  /* a device that refuses the slots sized from its free memory (22 MB): they halve until they fit
+   * (300 kB), and the results stay bitwise those of the host */
+  g_device_limit = 300000;
+  tb_stream_create(&st, &FAKE, 0);
+  check_batch(&x, &P, 0, st, "device short of memory");
+  CHECK(tb_stream_slot_bytes(st) <= 300000 && tb_stream_slot_bytes(st) > 150000, "slots halved to %zu bytes",
+        tb_stream_slot_bytes(st));
+  tb_stream_destroy(st);
+  /* below the smallest slot the device is reported short, with its own message */
+  g_device_limit = TB_STREAM_MIN_SLOT / 2;
+  tb_stream_create(&st, &FAKE, 0);
+  CHECK(tb_stream_deal_stage(st, &P, &x.b) == TB_ERR_GPU && strstr(tb_error_message(), "more ranks per device") &&
+        strstr(tb_error_message(), "fake device: out of memory"), "no slot fits: %s", tb_error_message());
+  tb_stream_destroy(st);
+  g_device_limit = (size_t)-1;
 
   /* a deal larger than a slot is an error naming the deal, not a crash */
   tb_stream_create(&st, &FAKE, 4000);
