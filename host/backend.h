@@ -5,6 +5,8 @@
 
 #include "tb_math.h"
 
+#include <stddef.h>
+
 enum { TB_BACKEND_CPU = 0, TB_BACKEND_CUDA = 1, TB_BACKEND_AUTO = 2 };
 
 typedef struct tb_backend tb_backend;
@@ -27,6 +29,8 @@ typedef struct {
   /* C = A B, column-major, A [m, k], B [k, n], C [m, n]: the products of section 7. */
   int (*gemm)(tb_backend *be, int64_t m, int64_t n, int64_t k, const double *A, const double *B, double *C);
   void (*finalize)(tb_backend *be);
+  /* A device's free and total memory and how many devices the node has; NULL: no device (CPU). */
+  int (*device_memory)(tb_backend *be, size_t *free_bytes, size_t *total_bytes, int *devices);
 } tb_backend_ops;
 
 struct tb_backend {

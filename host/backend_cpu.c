@@ -179,4 +179,4 @@ static void cpu_finalize(tb_backend *be) {
 
 const tb_backend_ops tb_backend_cpu_ops = {"cpu",        cpu_init,     cpu_deal_stage, cpu_network_step,
                                            cpu_lu_factor, cpu_lu_solve, cpu_lu_free,    cpu_gemm,
-                                           cpu_finalize};
+                                           cpu_finalize, NULL /* no device */};

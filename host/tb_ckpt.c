@@ -53,7 +53,7 @@ static int config_identity(const tb_config *cfg, char hex[65]) {
   c->overwrite = c->progress = c->backend_kind = c->threads = c->resume = 0;
   c->ckpt_every = c->walltime = 0;
   c->ckpt_periods = 0;
-  c->memory_limit = 0;
+  c->memory_limit = c->device_memory_limit = 0;
   TB_GUARD(tb_config_dump(c, text, TB_CONFIG_TEXT_MAX));
   tb_sha256_mem(text, strlen(text), hex);
 done:

@@ -35,6 +35,7 @@ static const tb_key KEYS[] = {
     {"split", "rule", K_ENUM, OFF(deal.split_rule), "nash|egalitarian|none", 0, 0, "nash"},
     {"split", "scope", K_ENUM, OFF(deal.split_scope), "repair|all", 0, 0, "repair"},
     {"run", "batch_deals", K_INT, OFF(batch_deals), NULL, 1, 1e12, "1048576"},
+    {"run", "device_memory_limit", K_DOUBLE, OFF(device_memory_limit), NULL, 0, 1e9, "0"},
     {"run", "memory_limit", K_DOUBLE, OFF(memory_limit), NULL, 0, 1e9, "0"},
     {"run", "progress", K_ENUM, OFF(progress), "auto|always|never", 0, 0, "auto"},
     {"checkpoint", "dir", K_PATH, OFF(ckpt_dir), NULL, 0, 0, ""},

@@ -51,6 +51,7 @@ typedef struct {
   tb_deal_params deal;
   int64_t batch_deals;
   double memory_limit;             /* GB per rank; 0: 90% of the node's available memory over its ranks */
+  double device_memory_limit;      /* GB of GPU memory per rank; 0: 90% of the device's free memory over its ranks */
   int progress; /* 0 auto, 1 always, 2 never */
   int backend_kind;
   int threads;

@@ -2,6 +2,7 @@
 
 #include "tb_error.h"
 #include "tb_math.h"
+#include "tb_stream.h"
 #include "../mpi/tb_comm.h"
 
 #include <math.h>
@@ -122,4 +123,56 @@ int tb_memory_check(const tb_config *cfg, const tb_input_dims *D, int cache, tb_
   remedy(cfg, D, P, way, sizeof way);
   return TB_ERR(TB_ERR_MEMORY, "%s: the run needs about %.2f GB per rank (%s) but may use %.2f GB (%s); %s",
                 cfg->input_file, P->total / GB, parts, P->limit / GB, P->limit_from, way);
+}
+
+/* ---- the device ---- */
+
+double tb_memory_device_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache,
+                                 double part[TB_DEV_NPARTS]) {
+  const double n = ceil_div((double)D->M, ranks), ne = ceil_div((double)D->N, ranks);
+  const double p = (double)D->P / (D->M > 0 ? (double)D->M : 1.0), S = (double)D->S;
+  const double b = cache ? n : fmin((double)cfg->batch_deals, n);
+  const double remote = fmin(b * p, (double)D->N - ne);
+  part[TB_DEV_ROWS] = (ne + remote) * 1.25 * sizeof(tb_entity_row); /* the table grows by a quarter */
+  part[TB_DEV_BUFFERS] = 2.0 * 1.25 * TB_STREAM_MIN_SLOT_BYTES;
+  part[TB_DEV_NETWORK] = (ne + 1.0) * 8.0 + ceil_div((double)D->E, ranks) * 16.0 + 2.0 * (double)D->N * 8.0;
+  part[TB_DEV_LU] = 2.0 * S * S * 8.0;
+  double need = 0;
+  for (int i = 0; i < TB_DEV_NPARTS; i++) need += part[i];
+  return need;
+}
+
+int tb_memory_device_verdict(const tb_config *cfg, const double part[TB_DEV_NPARTS], double free_bytes,
+                             int sharers) {
+  static const char *const DEV[TB_DEV_NPARTS] = {"entity rows", "deal buffers at their smallest", "network",
+                                                 "LU factors"};
+  double need = 0;
+  for (int i = 0; i < TB_DEV_NPARTS; i++) need += part[i];
+  char from[160];
+  double limit = cfg->device_memory_limit * GB;
+  if (limit > 0) snprintf(from, sizeof from, "run.device_memory_limit = %g GB", cfg->device_memory_limit);
+  else {
+    limit = 0.9 * free_bytes / (sharers > 0 ? sharers : 1);
+    snprintf(from, sizeof from, "auto: 90%% of the device's %.2f GB free over the %d rank(s) sharing it",
+             free_bytes / GB, sharers);
+  }
+  if (need <= limit) return TB_OK;
+  char parts[400];
+  size_t used = 0;
+  for (int i = 0; i < TB_DEV_NPARTS && used < sizeof parts; i++)
+    used += (size_t)snprintf(parts + used, sizeof parts - used, "%s%s %.3f GB", i ? ", " : "", DEV[i], part[i] / GB);
+  return TB_ERR(TB_ERR_MEMORY, "device memory: the run needs about %.3f GB per rank on its GPU (%s) but may use "
+                "%.3f GB (%s); use more ranks over more GPUs, fewer ranks per GPU, or backend.kind = cpu",
+                need / GB, parts, limit / GB, from);
+}
+
+int tb_memory_device_check(const tb_config *cfg, const tb_input_dims *D, tb_backend *be, int cache) {
+  size_t free_b = 0, total = 0;
+  int devices = 0;
+  if (!be->ops->device_memory) return TB_OK;
+  TB_CALL(be->ops->device_memory(be, &free_b, &total, &devices));
+  double part[TB_DEV_NPARTS];
+  tb_memory_device_estimate(cfg, D, tb_comm_size(), cache, part);
+  const int local = tb_comm_local_size(), sharers = (local + devices - 1) / (devices > 0 ? devices : 1);
+  return tb_memory_device_verdict(cfg, part, (double)free_b, sharers);
 }

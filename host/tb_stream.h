@@ -33,6 +33,7 @@ int tb_stream_deal_stage(tb_streamer *s, const tb_deal_params *P, tb_deal_batch 
 /* Input bytes of a slot once sized (0 before the first batch): smaller than asked after device OOM. */
 size_t tb_stream_slot_bytes(const tb_streamer *s);
 enum { TB_STREAM_MIN_SLOT = 1 << 16 }; /* the slots halve on device OOM down to this */
+#define TB_STREAM_MIN_SLOT_BYTES ((double)TB_STREAM_MIN_SLOT)
 void tb_stream_destroy(tb_streamer *s);
 
 #endif

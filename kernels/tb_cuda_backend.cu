@@ -302,8 +302,16 @@ static void cuda_finalize(tb_backend *be) {
   be->state = nullptr;
 }
 
+static int cuda_device_memory(tb_backend *be, size_t *free_bytes, size_t *total_bytes, int *devices) {
+  (void)be;
+  CU(cudaMemGetInfo(free_bytes, total_bytes));
+  *devices = tb_cuda_device_count();
+  return TB_OK;
+}
+
 extern const tb_backend_ops tb_backend_cuda_ops = {"cuda",         cuda_init,     cuda_deal_stage,
                                                    cuda_network_step, cuda_lu_factor, cuda_lu_solve,
-                                                   cuda_lu_free,   cuda_gemm,     cuda_finalize};
+                                                   cuda_lu_free,   cuda_gemm,     cuda_finalize,
+                                                   cuda_device_memory};
 
 } // extern "C"
