@@ -367,9 +367,7 @@ static int sweep_check_param(const tb_config *c, const tb_sweep_param *p) {
     rc = tb_config_set(trial, a);
   }
   free(trial);
-  char msg[1024];
-  snprintf(msg, sizeof msg, "%s", rc ? tb_error_message() : "");
-  if (rc) return TB_ERR(rc, "[sweep] %s: %s", p->key, msg);
+  if (rc) return TB_ERR(rc, "[sweep] %s: %s", p->key, tb_error_message());
   return TB_OK;
 }
 
@@ -441,11 +439,8 @@ int tb_config_load(tb_config *c, const char *path) {
   if (!fp) return TB_ERR(TB_ERR_USAGE, "%s: cannot open the config file", path);
   int line = ini_parse_file(fp, on_entry, &L);
   fclose(fp);
-  if (L.rc) { /* insert the line number after the file name */
-    char rest[2048];
-    snprintf(rest, sizeof rest, "%s", tb_error_message() + strlen(path) + 2);
-    return TB_ERR(L.rc, "%s:%d: %s", path, line, rest);
-  }
+  if (L.rc) /* insert the line number after the file name */
+    return TB_ERR(L.rc, "%s:%d: %s", path, line, tb_error_message() + strlen(path) + 2);
   if (line > 0) return TB_ERR(TB_ERR_USAGE, "%s:%d: not valid INI syntax", path, line);
   return TB_OK;
 }

@@ -22,10 +22,12 @@ static void add_frame(const char *file, int line, const char *func) {
 }
 
 int tb_error_set(int code, const char *file, int line, const char *func, const char *fmt, ...) {
+  char msg[sizeof g_err.msg]; /* formatted aside: an argument may be the previous message */
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(g_err.msg, sizeof g_err.msg, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  memcpy(g_err.msg, msg, sizeof msg);
   /* one-line contract: fold any newline a library message carried */
   for (char *c = g_err.msg; *c; c++)
     if (*c == '\n' || *c == '\r') *c = ' ';

@@ -72,13 +72,14 @@ int tb_h5_exists(tb_h5 *f, const char *name, int *exists) {
   return TB_OK;
 }
 
+enum { REASON_MAX = 160 };
 static herr_t innermost(unsigned n, const H5E_error2_t *e, void *out) {
-  if (n == 0 && e->desc) snprintf(out, 160, "%s", e->desc);
+  if (n == 0 && e->desc) snprintf(out, REASON_MAX, "%s", e->desc);
   return 0;
 }
 
 const char *tb_h5_reason(void) {
-  static char why[160];
+  static char why[REASON_MAX];
   why[0] = 0;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, why);
   for (char *c = why; *c; c++)

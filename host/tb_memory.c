@@ -16,6 +16,24 @@ static const double GB = 1073741824.0;
 
 static double ceil_div(double a, double b) { return ceil(a / (b > 0 ? b : 1)); }
 
+static double sum(const double *v, int n) {
+  double s = 0;
+  for (int i = 0; i < n; i++) s += v[i];
+  return s;
+}
+
+/* One rank's share of the input, as both estimates see it. */
+typedef struct {
+  double n, ne, p, b; /* deals, entities, mean parties per deal, deals of a batch held at once */
+} rank_share;
+
+static rank_share share_of(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache) {
+  rank_share r = {ceil_div((double)D->M, ranks), ceil_div((double)D->N, ranks), 0, 0};
+  r.p = (double)D->P / (D->M > 0 ? (double)D->M : 1.0);
+  r.b = cache ? r.n : fmin((double)cfg->batch_deals, r.n);
+  return r;
+}
+
 /* Bytes of a batch of b deals with the input's mean parties, components and flows per deal: the host
  * buffers of tb_deal_buffers and the remote entity rows its parties fetch. */
 static double batch_bytes(const tb_input_dims *D, double b) {
@@ -26,10 +44,9 @@ static double batch_bytes(const tb_input_dims *D, double b) {
 
 void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache, tb_mem_plan *P) {
   memset(P, 0, sizeof *P);
-  const double n = ceil_div((double)D->M, ranks), ne = ceil_div((double)D->N, ranks);
-  const double p = (double)D->P / (D->M > 0 ? (double)D->M : 1.0), K = (double)cfg->draws;
+  const rank_share r = share_of(cfg, D, ranks, cache);
+  const double n = r.n, ne = r.ne, p = r.p, b = r.b, K = (double)cfg->draws;
   const double Q = (double)cfg->npolicies, RT = (double)D->R * (double)D->T, S = (double)D->S;
-  const double b = cache ? n : fmin((double)cfg->batch_deals, n);
   P->part[TB_MEM_DEALS] = n * (50.0 + 24.0); /* tb_deal_table, then the market book's order and prefix sums */
   P->part[TB_MEM_DRAWS] = K * n * 17.0;
   P->part[TB_MEM_BATCH] = batch_bytes(D, b);
@@ -38,7 +55,7 @@ void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks,
   P->part[TB_MEM_POLICIES] = Q * (64.0 * RT + n + n * p * 16.0 + 16.0 * S) + Q * K * (400.0 + 16.0 * S);
   P->part[TB_MEM_NETWORK] = ceil_div((double)D->E, ranks) * 16.0 + ne * 8.0 * 8.0;
   P->part[TB_MEM_IO] = 4.0 * S * S * 8.0;
-  for (int i = 0; i < TB_MEM_NPARTS; i++) P->data += P->part[i];
+  P->data = sum(P->part, TB_MEM_NPARTS);
 }
 
 /* Resident bytes of this process now: the libraries and what is loaded already. */
@@ -129,25 +146,20 @@ int tb_memory_check(const tb_config *cfg, const tb_input_dims *D, int cache, tb_
 
 double tb_memory_device_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache,
                                  double part[TB_DEV_NPARTS]) {
-  const double n = ceil_div((double)D->M, ranks), ne = ceil_div((double)D->N, ranks);
-  const double p = (double)D->P / (D->M > 0 ? (double)D->M : 1.0), S = (double)D->S;
-  const double b = cache ? n : fmin((double)cfg->batch_deals, n);
-  const double remote = fmin(b * p, (double)D->N - ne);
+  const rank_share r = share_of(cfg, D, ranks, cache);
+  const double ne = r.ne, S = (double)D->S, remote = fmin(r.b * r.p, (double)D->N - ne);
   part[TB_DEV_ROWS] = (ne + remote) * 1.25 * sizeof(tb_entity_row); /* the table grows by a quarter */
   part[TB_DEV_BUFFERS] = 2.0 * 1.25 * TB_STREAM_MIN_SLOT_BYTES;
   part[TB_DEV_NETWORK] = (ne + 1.0) * 8.0 + ceil_div((double)D->E, ranks) * 16.0 + 2.0 * (double)D->N * 8.0;
   part[TB_DEV_LU] = 2.0 * S * S * 8.0;
-  double need = 0;
-  for (int i = 0; i < TB_DEV_NPARTS; i++) need += part[i];
-  return need;
+  return sum(part, TB_DEV_NPARTS);
 }
 
 int tb_memory_device_verdict(const tb_config *cfg, const double part[TB_DEV_NPARTS], double free_bytes,
                              int sharers) {
   static const char *const DEV[TB_DEV_NPARTS] = {"entity rows", "deal buffers at their smallest", "network",
                                                  "LU factors"};
-  double need = 0;
-  for (int i = 0; i < TB_DEV_NPARTS; i++) need += part[i];
+  const double need = sum(part, TB_DEV_NPARTS);
   char from[160];
   double limit = cfg->device_memory_limit * GB;
   if (limit > 0) snprintf(from, sizeof from, "run.device_memory_limit = %g GB", cfg->device_memory_limit);

@@ -134,13 +134,10 @@ static int upload_rows(tb_streamer *st, const tb_deal_batch *B) {
     if (st->d_rows) st->dev.release(st->dev.ctx, st->d_rows);
     st->d_rows = NULL;
     st->cap_rows = B->nrows + B->nrows / 4 + 1;
-    if (st->dev.alloc(st->dev.ctx, (void **)&st->d_rows, row * (size_t)st->cap_rows)) {
-      char why[256];
-      snprintf(why, sizeof why, "%s", tb_error_message());
+    if (st->dev.alloc(st->dev.ctx, (void **)&st->d_rows, row * (size_t)st->cap_rows))
       return TB_ERR(TB_ERR_GPU, "device memory: the table of %lld entity rows (%zu bytes) does not fit (%s); use "
                     "more ranks (each holds its share of the entities)", (long long)st->cap_rows,
-                    row * (size_t)st->cap_rows, why);
-    }
+                    row * (size_t)st->cap_rows, tb_error_message());
     st->static_rows = -1;
   }
   if (st->static_src != B->rows || st->static_rows != B->nrows_static) {
@@ -194,12 +191,9 @@ static int make_slots(tb_streamer *st) {
     const int rc = alloc_slots(st);
     if (!rc) break;
     release_slots(st);
-    if (st->cap_in / 2 < TB_STREAM_MIN_SLOT) {
-      char why[256];
-      snprintf(why, sizeof why, "%s", tb_error_message());
+    if (st->cap_in / 2 < TB_STREAM_MIN_SLOT)
       return TB_ERR(TB_ERR_GPU, "device memory: even %zu-byte deal buffers could not be allocated (%s); use more "
-                    "ranks per device or free the device", st->cap_in, why);
-    }
+                    "ranks per device or free the device", st->cap_in, tb_error_message());
     st->cap_in /= 2, st->halvings++;
     tb_error_clear();
   }

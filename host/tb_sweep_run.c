@@ -24,11 +24,7 @@ static int check_scenarios(const tb_config *cfg, const tb_sweep *SW, int64_t lo,
   for (int64_t i = lo; i < hi && !rc; i++) {
     rc = tb_sweep_scenario(cfg, SW, i, c);
     if (!rc) rc = tb_config_check(c);
-    if (rc) {
-      char msg[1024];
-      snprintf(msg, sizeof msg, "%s", tb_error_message());
-      rc = TB_ERR(rc, "sweep scenario %lld: %s", (long long)i, msg);
-    }
+    if (rc) rc = TB_ERR(rc, "sweep scenario %lld: %s", (long long)i, tb_error_message());
   }
   free(c);
   return rc;

@@ -91,6 +91,7 @@ static const vshape SHAPES[] = {
 /* ---- structure: hard links to the model's datasets, nothing unknown in its groups ---- */
 
 static const char *const GROUPS[] = {"/entities", "/deals", "/model", "/network", "/trade", "/io"};
+#define HARD_LINKS_ONLY "rule: hard links only; tradebal reads this one file"
 
 static int known_dataset(const char *name) {
   for (size_t i = 0; i < sizeof SHAPES / sizeof SHAPES[0]; i++)
@@ -109,7 +110,7 @@ static herr_t link_seen(hid_t g, const char *name, const H5L_info_t *info, void 
   char full[512];
   snprintf(full, sizeof full, "%s/%s", w->group, name);
   if (info->type != H5L_TYPE_HARD)
-    snprintf(w->bad, sizeof w->bad, "%s: %s link (rule: hard links only; tradebal reads this one file)", full,
+    snprintf(w->bad, sizeof w->bad, "%s: %s link (" HARD_LINKS_ONLY ")", full,
              info->type == H5L_TYPE_SOFT ? "a soft" : "an external");
   else if (!known_dataset(full))
     snprintf(w->bad, sizeof w->bad, "%s: not a dataset of the model (rule: only MODEL.md section 1's datasets in "
@@ -125,8 +126,7 @@ static int check_links(vstate *V) {
     H5O_info_t oi;
     if (H5Lexists(id, w.group, H5P_DEFAULT) <= 0) continue;
     if (H5Lget_info(id, w.group, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_HARD)
-      return TB_ERR(TB_ERR_INPUT, "%s: %s: a soft or external link (rule: hard links only; tradebal reads this "
-                    "one file)", V->f->path, w.group);
+      return TB_ERR(TB_ERR_INPUT, "%s: %s: a soft or external link (" HARD_LINKS_ONLY ")", V->f->path, w.group);
     if (H5Oget_info_by_name2(id, w.group, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_GROUP)
       return TB_ERR(TB_ERR_INPUT, "%s: %s: not a group (rule: MODEL.md section 1's layout)", V->f->path, w.group);
     if (H5Lvisit_by_name(id, w.group, H5_INDEX_NAME, H5_ITER_INC, link_seen, &w, H5P_DEFAULT) < 0 && !w.bad[0])
@@ -168,11 +168,11 @@ static int check_shapes(vstate *V) {
       if (s->optional) continue;
       return TB_ERR(TB_ERR_INPUT, "%s: %s: missing (rule: required dataset)", V->f->path, s->name);
     }
-    if (in.cls == s->cls && in.rank == s->rank) TB_CALL(check_dataset(V, s->name, &in));
     if (in.cls != s->cls || in.rank != s->rank)
       return TB_ERR(TB_ERR_INPUT, "%s: %s: %s of rank %d (rule: %s of rank %d)", V->f->path, s->name,
                     in.cls == TB_H5_INT ? "integer" : in.cls == TB_H5_FLOAT ? "float" : "non-numeric",
                     in.rank, s->cls == TB_H5_INT ? "integer" : "float", s->rank);
+    TB_CALL(check_dataset(V, s->name, &in));
     for (int k = 0; k < s->rank; k++) {
       int y = s->sym[k];
       int64_t want = y == D_CONST ? s->plus[k] : sym[y] < 0 ? -1 : sym[y] + s->plus[k];
