@@ -47,7 +47,8 @@ void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks,
   const rank_share r = share_of(cfg, D, ranks, cache);
   const double n = r.n, ne = r.ne, p = r.p, b = r.b, K = (double)cfg->draws;
   const double Q = (double)cfg->npolicies, RT = (double)D->R * (double)D->T, S = (double)D->S;
-  P->part[TB_MEM_DEALS] = n * (50.0 + 24.0); /* tb_deal_table, then the market book's order and prefix sums */
+  /* tb_deal_table, the market book's order and prefix sums, and while it is built its sort keys and scratch */
+  P->part[TB_MEM_DEALS] = n * (50.0 + 24.0 + 24.0);
   P->part[TB_MEM_DRAWS] = K * n * 17.0;
   P->part[TB_MEM_BATCH] = batch_bytes(D, b);
   P->part[TB_MEM_ENTITIES] = ne * sizeof(tb_entity_row);

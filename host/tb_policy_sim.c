@@ -2,6 +2,7 @@
 
 #include "tb_error.h"
 #include "tb_market.h"
+#include "tb_sort.h"
 #include "tb_util.h"
 #include "../mpi/tb_comm.h"
 
@@ -13,15 +14,23 @@
  * deals with no border crossing (import region -1). */
 static int64_t market_key(const tb_market_book *B, int64_t t, int64_t r) { return t * (B->R + 1) + r + 1; }
 
-typedef struct {
-  double bid;
-  int64_t i;
-} bid_item;
+/* Sort key of a bid: unsigned order is descending bid order (-0 is 0; bids are never NaN). */
+static uint64_t bid_key(double bid) {
+  uint64_t u;
+  bid += 0.0;
+  memcpy(&u, &bid, sizeof u);
+  u = u >> 63 ? ~u : u | 1ULL << 63; /* ascending order of the doubles */
+  return ~u;
+}
 
-static int by_bid_desc(const void *a, const void *b) {
-  const bid_item *x = a, *y = b;
-  if (x->bid != y->bid) return x->bid > y->bid ? -1 : 1;
-  return x->i < y->i ? -1 : x->i > y->i;
+/* One market's deals (in increasing index) by bid descending, ties in index order: a stable
+ * radix sort. It replaced qsort, which made the book the auction's largest cost. */
+static void sort_market(uint64_t *key, int64_t *idx, int64_t n, uint64_t *tk, int64_t *tv) {
+  if (n < 2) return;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (int64_t j = 0; j < n; j++) lo = key[j] < lo ? key[j] : lo, hi = key[j] > hi ? key[j] : hi;
+  for (int64_t j = 0; j < n; j++) key[j] -= lo; /* only the digits that differ are sorted */
+  tb_radix_sort_pairs(key, idx, n, tk, tv, hi - lo);
 }
 
 static int eligible(const tb_deal_table *D, int64_t i) { return D->status[i] != 2 && D->funded[i]; }
@@ -33,8 +42,8 @@ int tb_market_book_build(tb_market_book *B, const tb_deal_table *D, int64_t R, i
   B->R = R, B->T = T, B->S = S, B->home = home, B->base_exports = bex, B->base_imports = bim;
   B->epsilon = epsilon, B->deals = D;
   const int64_t nk = T * (R + 1);
-  bid_item *tmp = NULL;
-  int64_t *fill = NULL, ne = 0;
+  uint64_t *key = NULL, *tk = NULL;
+  int64_t *fill = NULL, *tv = NULL, ne = 0;
   TB_ALLOC(B->seg, nk + 1);
   TB_ALLOC(B->pre0, nk);
   TB_ALLOC(fill, nk);
@@ -43,24 +52,27 @@ int tb_market_book_build(tb_market_book *B, const tb_deal_table *D, int64_t R, i
     if (eligible(D, i)) B->seg[market_key(B, D->period[i], D->imp[i]) + 1]++, ne++;
   for (int64_t k = 0; k < nk; k++) B->seg[k + 1] += B->seg[k];
   TB_ALLOC(B->order, ne ? ne : 1);
-  TB_ALLOC(tmp, ne ? ne : 1);
+  TB_ALLOC(key, ne ? ne : 1);
+  TB_ALLOC(tk, ne ? ne : 1);
+  TB_ALLOC(tv, ne ? ne : 1);
   memcpy(fill, B->seg, sizeof(int64_t) * (size_t)nk);
   for (int64_t i = 0; i < D->n; i++)
-    if (eligible(D, i)) tmp[fill[market_key(B, D->period[i], D->imp[i])]++] = (bid_item){D->bid[i], i};
+    if (eligible(D, i)) {
+      const int64_t at = fill[market_key(B, D->period[i], D->imp[i])]++;
+      key[at] = bid_key(D->bid[i]), B->order[at] = i;
+    }
   TB_ALLOC(B->prefix, 2 * (ne + nk));
+#pragma omp parallel for schedule(dynamic, 1)
   for (int64_t k = 0; k < nk; k++) {
     const int64_t a = B->seg[k], n = B->seg[k + 1] - a;
-    qsort(tmp + a, (size_t)n, sizeof *tmp, by_bid_desc);
+    sort_market(key + a, B->order + a, n, tk + a, tv + a);
     B->pre0[k] = a + k;
     double *p = B->prefix + 2 * B->pre0[k];
     p[0] = p[1] = 0.0;
-    for (int64_t j = 0; j < n; j++) {
-      B->order[a + j] = tmp[a + j].i;
-      tb_dd_prefix_next(p + 2 * j, D->m[tmp[a + j].i]);
-    }
+    for (int64_t j = 0; j < n; j++) tb_dd_prefix_next(p + 2 * j, D->m[B->order[a + j]]);
   }
 done:
-  free(tmp), free(fill);
+  free(key), free(tk), free(tv), free(fill);
   return rc;
 }
 
@@ -95,6 +107,12 @@ static int deal_demand(void *vctx, int n, const double *P, double *out) {
   TB_CALL(tb_comm_sum_dd(c->pairs, n));
   for (int i = 0; i < n; i++) out[i] = c->pairs[2 * i] + c->pairs[2 * i + 1];
   return TB_OK;
+}
+
+int tb_market_book_clear(const tb_market_book *B, int64_t t, int n, const int64_t *region, const tb_auction *A,
+                         double *pairs, double *Pstar) {
+  demand_ctx ctx = {B, t, region, pairs};
+  return tb_auction_clear(n, A, deal_demand, &ctx, Pstar);
 }
 
 /* ---- one policy ---- */
@@ -158,8 +176,7 @@ static int period_prices(const tb_market_book *B, const tb_policy *p, tb_policy_
     S->A[i] = (tb_auction){tb_ledger_available(&S->ledger[g], t), B->base_imports[g * B->T + t],
                            p->floor_price, B->epsilon};
   }
-  demand_ctx ctx = {B, t, S->cert_region, S->pairs};
-  if (S->ncert) TB_CALL(tb_auction_clear(S->ncert, S->A, deal_demand, &ctx, S->Pstar));
+  if (S->ncert) TB_CALL(tb_market_book_clear(B, t, S->ncert, S->cert_region, S->A, S->pairs, S->Pstar));
   for (int64_t g = 0; g < R; g++) {
     const int64_t at = g * B->T + t;
     double prem = 0.0;

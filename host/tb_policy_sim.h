@@ -5,6 +5,7 @@
 
 #include "tb_config.h"
 #include "tb_dealtab.h"
+#include "tb_market.h"
 
 /* Shared by every policy of a run: the eligible deals ordered by (period, import region,
  * bid descending) with running double-double sums of m_d, and the base trade. */
@@ -40,6 +41,10 @@ typedef struct {
 int tb_market_book_build(tb_market_book *B, const tb_deal_table *deals, int64_t R, int64_t T, int64_t S, int64_t home,
                          const double *base_exports, const double *base_imports, double epsilon);
 void tb_market_book_free(tb_market_book *B);
+/* Clears n certificate auctions of period t, market i in region[i] with A[i] (section 5), into
+ * Pstar; pairs: scratch of 2n. Collective. */
+int tb_market_book_clear(const tb_market_book *B, int64_t t, int n, const int64_t *region, const tb_auction *A,
+                         double *pairs, double *Pstar);
 
 /* A usage error when a listed region is not below R (`input` names the file in the message). */
 int tb_policy_check_regions(const tb_policy *p, int64_t R, const char *input);
