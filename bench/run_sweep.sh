@@ -68,6 +68,8 @@ for S in $SIZES; do
   OUT+=$'\n'"$(printf '%-6s %12.3f %14.2f %18.4f %20.2f' "$S" "$t" "$(calc "$S * $t1 / $t")" "$marg" \
     "$(calc "$S * $plain / $t")")"
 done
+OUT+=$'\n'"$(printf '@row|sweep batch efficiency (S = %s, %s rank(s))|%.3g|E = S t(1) / t(S)|0|-|S plain runs|%.3g|marginal %.4f s a scenario' \
+  "$S" "$RANKS" "$(calc "$S * $t1 / $t")" "$(calc "$S * $plain / $t")" "$marg")"
 OUT+=$'\n'"# one plain run (sweep.method=none, every output dataset written): $(printf '%.3f' "$plain") s"
 echo "$OUT"
 if [ "${SAVE:-0}" = 1 ]; then

@@ -6,6 +6,7 @@
 #include "tb_version.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -19,6 +20,37 @@ static inline void tb_bench_header(const char *title, const char *parallel) {
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
   printf("# tradebal %s %s benchmark, %s\n", TB_VERSION, title, date);
   printf("# host %s (%s %s), cpu %s, %s\n", u.nodename, u.sysname, u.release, model, parallel);
+}
+
+/* One machine-readable row for bench/run_all: case, throughput and unit, the rate compared
+ * with a ceiling (GB/s against "copy", GFLOP/s against "dgemm"; 0 and "-" for none), the
+ * peer and the ratio peer time / tradebal time (0: not run), a note. */
+static inline void tb_bench_row(const char *name, double thr, const char *unit, double rate, const char *ceiling,
+                                const char *peer, double xpeer, const char *note) {
+  printf("@row|%s|%.4g|%s|%.4g|%s|%s|%.3g|%s\n", name, thr, unit, rate, ceiling, peer, xpeer, note);
+}
+
+/* The machine's copy bandwidth: bytes read + written per second copying `bytes` with all
+ * OpenMP threads, median of `reps` (at most 64) after first touch. 0 when out of memory. */
+static inline double tb_bench_copy_bandwidth(size_t bytes, int reps) {
+  const size_t n = bytes / sizeof(double);
+  double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), t[64];
+  reps = reps < 1 ? 1 : reps > 64 ? 64 : reps;
+  if (!a || !b) {
+    free(a), free(b);
+    return 0.0;
+  }
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < n; i++) a[i] = (double)i, b[i] = 0.0;
+  for (int r = 0; r < reps; r++) {
+    const double t0 = tb_now();
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) b[i] = a[i];
+    t[r] = tb_now() - t0;
+  }
+  const double check = b[n / 3]; /* keeps the copy from being optimised away */
+  free(a), free(b);
+  return check >= 0 ? 2.0 * (double)(n * sizeof(double)) / tb_median(t, reps) : 0.0;
 }
 
 #endif

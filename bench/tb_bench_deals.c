@@ -17,25 +17,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-/* Copy bandwidth: bytes read + written per second, OpenMP over all threads. */
-static double copy_bandwidth(size_t bytes, int reps) {
-  size_t n = bytes / sizeof(double);
-  double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), t[64];
-  if (!a || !b) return 0.0;
-#pragma omp parallel for schedule(static)
-  for (size_t i = 0; i < n; i++) a[i] = (double)i, b[i] = 0.0;
-  for (int r = 0; r < reps; r++) {
-    double t0 = tb_now();
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) b[i] = a[i];
-    t[r] = tb_now() - t0;
-  }
-  double s = b[n / 3];
-  free(a);
-  free(b);
-  return s >= 0 ? 2.0 * (double)bytes / tb_median(t, reps) : 0.0;
-}
-
 static double run_peer(const char *py, const char *peer, const char *input) {
   char cmd[8192], line[512];
   snprintf(cmd, sizeof cmd, "%s %s %s", py, peer, input);
@@ -104,7 +85,7 @@ int main(int argc, char **argv) {
     t[r] = tb_now() - t0;
   }
   const double secs = tb_median(t, reps);
-  const double bw = copy_bandwidth((size_t)1 << 30, 5);
+  const double bw = tb_bench_copy_bandwidth((size_t)1 << 30, 5);
   const double peer = argc > 4 ? run_peer(argv[3], argv[4], input) : 0.0;
   printf("# median of %d runs after one warm-up; compulsory bytes %.1f per deal; copy = bytes read+written\n",
          reps, bytes / (double)D.M);
@@ -113,6 +94,8 @@ int main(int argc, char **argv) {
   printf("| deal stage, cpu, %d threads | %.4g | %.2f | %.2f | %.2f | %.4g | %.1f |\n",
          omp_get_max_threads(), (double)D.M / secs, bytes / secs / 1e9, bw / 1e9, bytes / secs / bw,
          peer > 0 ? (double)D.M / peer : 0.0, peer > 0 ? peer / secs : 0.0);
+  tb_bench_row("deal stage (cpu)", (double)D.M / secs, "deals/s", bytes / secs / 1e9, "copy", "NumPy",
+               peer > 0 ? peer / secs : 0.0, "");
   tb_deal_buffers_free(&B);
   tb_entities_free(&E);
   tb_backend_close(&be);

@@ -69,13 +69,21 @@ int main(int argc, char **argv) {
   printf("# S = %lld, median of %d factorisations after one warm-up; flop = 2/3 S^3\n", (long long)S, reps);
   printf("%-40s %12s %12s %8s\n", "implementation", "seconds", "GFLOP/s", "ratio");
   row(gpu ? "tradebal (cuSOLVER getrf, from host)" : "tradebal (LAPACKE dgetrf)", sec, flop, sec);
+  double peer;
   if (gpu) {
-    row("CuPy lu_factor (from host)", peer_seconds("cupy_lu.py", S, reps, "seconds", note, sizeof note), flop, sec);
+    peer = peer_seconds("cupy_lu.py", S, reps, "seconds", note, sizeof note);
+    row("CuPy lu_factor (from host)", peer, flop, sec);
     row("CuPy lu_factor (on device, for scale)", peer_seconds("cupy_lu.py", S, reps, "device_seconds", NULL, 0), flop,
         0);
   } else {
-    row("SciPy lu_factor (same BLAS)", peer_seconds("scipy_lu.py", S, reps, "seconds", note, sizeof note), flop, sec);
+    peer = peer_seconds("scipy_lu.py", S, reps, "seconds", note, sizeof note);
+    row("SciPy lu_factor (same BLAS)", peer, flop, sec);
   }
+  char name[64], size[32];
+  snprintf(name, sizeof name, "Leontief LU (%s)", gpu ? "cuda" : "cpu");
+  snprintf(size, sizeof size, "S = %lld", (long long)S);
+  tb_bench_row(name, flop / sec * 1e-9, "GFLOP/s", flop / sec * 1e-9, "dgemm", gpu ? "CuPy" : "SciPy",
+               peer > 0 ? peer / sec : 0.0, size);
   if (note[0]) printf("# peer %s", note);
   printf("# ratio = peer seconds / tradebal seconds (> 1: tradebal is faster)\n");
   tb_backend_close(&be);

@@ -204,7 +204,12 @@ int tb_h5_write_cols(tb_h5 *f, const char *name, hid_t memtype, int64_t nrows, i
 
 int tb_h5_write(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
                 const void *buf) {
-  return xfer(f, name, memtype, row0, nrows, 0, -1, 1, (void *)buf, 1);
+  return tb_h5_write_as(f, name, memtype, row0, nrows, 1, buf);
+}
+
+int tb_h5_write_as(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows, int collective,
+                   const void *buf) {
+  return xfer(f, name, memtype, row0, nrows, 0, -1, collective, (void *)buf, 1);
 }
 
 int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const int64_t *dims) {

@@ -42,7 +42,10 @@ int tb_h5_write_cols(tb_h5 *f, const char *name, hid_t memtype, int64_t nrows, i
                      const void *buf);
 int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const int64_t *dims);
 int tb_h5_write(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows,
-                const void *buf);
+                const void *buf); /* collective */
+/* The same with the transfer mode chosen (bench/tb_bench_io compares the two). */
+int tb_h5_write_as(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int64_t nrows, int collective,
+                   const void *buf);
 int tb_h5_attr_str(tb_h5 *f, const char *obj, const char *name, const char *value);
 hid_t tb_h5_string_type(size_t width); /* fixed width, NUL-terminated; H5Tclose it */
 int tb_h5_attr_strings(tb_h5 *f, const char *obj, const char *name, int n, const char *const *v);
