@@ -5,6 +5,9 @@
 #include "tb_util.h"
 #include "tb_version.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/utsname.h>
@@ -20,6 +23,15 @@ static inline void tb_bench_header(const char *title, const char *parallel) {
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
   printf("# tradebal %s %s benchmark, %s\n", TB_VERSION, title, date);
   printf("# host %s (%s %s), cpu %s, %s\n", u.nodename, u.sysname, u.release, model, parallel);
+}
+
+/* "N OpenMP threads" (or "1 thread" without OpenMP) and `suffix`, into buf. */
+static inline void tb_bench_threads(char *buf, size_t n, const char *suffix) {
+#ifdef _OPENMP
+  snprintf(buf, n, "%d OpenMP threads%s", omp_get_max_threads(), suffix);
+#else
+  snprintf(buf, n, "1 thread%s", suffix);
+#endif
 }
 
 /* One machine-readable row for bench/run_all: case, throughput and unit, the rate compared

@@ -9,9 +9,6 @@
 #include "tb_policy_sim.h"
 #include "../mpi/tb_comm.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,11 +127,7 @@ int main(int argc, char **argv) {
     return rc;
   }
   char par[64];
-#ifdef _OPENMP
-  snprintf(par, sizeof par, "%d OpenMP threads, 1 rank", omp_get_max_threads());
-#else
-  snprintf(par, sizeof par, "1 thread, 1 rank");
-#endif
+  tb_bench_threads(par, sizeof par, ", 1 rank");
   tb_bench_header("call-auction", par);
   printf("# %lld deals in %lld regions x %lld periods; median of %d runs after a warm-up; epsilon %g, floor %g\n",
          (long long)n, (long long)R, (long long)T, reps, EPSILON, FLOOR);

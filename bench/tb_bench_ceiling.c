@@ -3,9 +3,6 @@
  * GFLOP/s (OpenBLAS cblas_dgemm, n x n, all its threads). Usage: tb_bench_ceiling [MiB] [N] */
 #include "tb_bench.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #ifdef TB_HAVE_LAPACKE
 #include <cblas.h>
 #endif
@@ -40,11 +37,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   char par[64];
-#ifdef _OPENMP
-  snprintf(par, sizeof par, "%d OpenMP threads", omp_get_max_threads());
-#else
-  snprintf(par, sizeof par, "1 thread");
-#endif
+  tb_bench_threads(par, sizeof par, "");
   tb_bench_header("ceilings", par);
   const double copy = tb_bench_copy_bandwidth((size_t)mib << 20, 9);
   char note[64];
