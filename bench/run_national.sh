@@ -1,7 +1,8 @@
 #!/bin/bash
 # National scale (issue 9): a generated input of 10^7 entities and 10^8 deals (about 41 GB, made once
-# under bench/data/), run end to end (deal passes, funding, the `none`, tariff and certificate
-# policies, network spillovers, input-output impacts) at RANKS ranks with two batch sizes, so the
+# under bench/data/), run end to end (deal passes, funding, the `none` policy's market, network
+# spillovers, input-output impacts; POLICIES=1 adds a tariff and a certificate policy, which at 2
+# ranks needs more than 24 GiB by the memory plan) at RANKS ranks with two batch sizes, so the
 # part of memory that the batch bounds shows. Prints wall seconds, the largest rank's peak RSS
 # (GNU time) and the memory plan's estimate; SAVE=1 appends them to bench/results/.
 # Usage: bench/run_national.sh [RANKS] [BATCH...]   (defaults: 2 ranks; batches 1048576 262144)
@@ -43,6 +44,8 @@ progress = always
 threads = 1
 [funding]
 budget = 500000
+INI
+  [ "${POLICIES:-0}" = 1 ] && cat >>"$W/n.ini" <<INI
 [policy.tariff10]
 kind = tariff
 rate = 0.1
