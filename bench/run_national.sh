@@ -45,16 +45,7 @@ threads = 1
 [funding]
 budget = 500000
 INI
-  [ "${POLICIES:-0}" = 1 ] && cat >>"$W/n.ini" <<INI
-[policy.tariff10]
-kind = tariff
-rate = 0.1
-[policy.certs]
-kind = certificates
-ratio = 0.9
-expiry = 2
-floor = 0.01
-INI
+  [ "${POLICIES:-0}" = 1 ] && cat configs/two_policies.ini >>"$W/n.ini"
   t0=$(date +%s.%N)
   OMP_NUM_THREADS=1 mpiexec -n "$RANKS" /usr/bin/time -f "@rss %M" "$TB" run -c "$W/n.ini" >"$W/log" 2>&1 ||
     { cat "$W/log"; exit 1; }

@@ -32,14 +32,9 @@ progress = never
 budget = 200
 [assessment]
 draws = $DRAWS
-[policy.tariff10]
-kind = tariff
-rate = 0.1
-[policy.certs]
-kind = certificates
-ratio = 0.9
-expiry = 2
-floor = 0.01
+INI
+cat configs/two_policies.ini >>"$W/sweep.ini"
+cat >>"$W/sweep.ini" <<INI
 [sweep]
 method = random
 market.elasticity = 0.5:3

@@ -8,6 +8,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/utsname.h>
@@ -24,6 +25,16 @@ static inline void tb_bench_header(const char *title, const char *parallel) {
   printf("# tradebal %s %s benchmark, %s\n", TB_VERSION, title, date);
   printf("# host %s (%s %s), cpu %s, %s\n", u.nodename, u.sysname, u.release, model, parallel);
 }
+
+/* splitmix64 of k: the reproducible stream the synthetic benchmarks draw from. */
+static inline uint64_t tb_bench_mix(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+/* A uniform double in (0, 1) from draw k. */
+static inline double tb_bench_u01(uint64_t k) { return (double)(tb_bench_mix(k) >> 11) * 0x1p-53 + 0x1p-54; }
 
 /* "N OpenMP threads" (or "1 thread" without OpenMP) and `suffix`, into buf. */
 static inline void tb_bench_threads(char *buf, size_t n, const char *suffix) {

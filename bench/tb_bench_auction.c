@@ -15,13 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static uint64_t mix(uint64_t z) { /* splitmix64: a reproducible stream */
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-static double u01(uint64_t z) { return ((double)(mix(z) >> 11) + 0.5) * 0x1.0p-53; }
 
 #define EPSILON 1.5
 #define FLOOR 0.0
@@ -32,10 +25,10 @@ static int make_markets(tb_deal_table *D, int64_t n, int64_t R, int64_t T, doubl
   TB_CALL(tb_deal_table_alloc(D, n, 0));
   memset(Q, 0, sizeof(double) * (size_t)(R * T));
   for (int64_t i = 0; i < n; i++) {
-    D->period[i] = (int32_t)(mix(4 * (uint64_t)i) % (uint64_t)T);
-    D->imp[i] = (int32_t)(mix(4 * (uint64_t)i + 1) % (uint64_t)R);
-    D->bid[i] = -log(u01(4 * (uint64_t)i + 2));
-    D->m[i] = 1.0 + 9.0 * u01(4 * (uint64_t)i + 3);
+    D->period[i] = (int32_t)(tb_bench_mix(4 * (uint64_t)i) % (uint64_t)T);
+    D->imp[i] = (int32_t)(tb_bench_mix(4 * (uint64_t)i + 1) % (uint64_t)R);
+    D->bid[i] = -log(tb_bench_u01(4 * (uint64_t)i + 2));
+    D->m[i] = 1.0 + 9.0 * tb_bench_u01(4 * (uint64_t)i + 3);
     D->status[i] = 0, D->funded[i] = 1;
     Q[D->imp[i] * T + D->period[i]] += D->m[i];
   }

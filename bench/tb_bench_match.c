@@ -15,13 +15,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-static uint64_t mix(uint64_t z) { /* splitmix64: a reproducible stream */
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-static double u01(uint64_t k) { return (double)(mix(k) >> 11) * 0x1p-53 + 0x1p-54; }
 
 /* Orders arrive region by region (as after routing), in time order within a region:
  * prices lognormal around 1 with 2% spread in cents, quantities 1..100, 1% bad quantity. */
@@ -29,8 +22,8 @@ static void generate(tb_order *o, int64_t n, int64_t R, int64_t N, int64_t *seg)
   for (int64_t r = 0; r <= R; r++) seg[r] = n * r / R;
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; i++) {
-    const double z = sqrt(-2 * log(u01(4 * i))) * cos(2 * M_PI * u01(4 * i + 1));
-    const uint64_t h = mix(4 * (uint64_t)i + 2);
+    const double z = sqrt(-2 * log(tb_bench_u01(4 * i))) * cos(2 * M_PI * tb_bench_u01(4 * i + 1));
+    const uint64_t h = tb_bench_mix(4 * (uint64_t)i + 2);
     const double price = round(100.0 * exp(0.02 * z)) / 100.0;
     const double qty = h % 100 == 0 ? 0.0 : (double)(1 + (h >> 20) % 100);
     o[i] = (tb_order){i, (int64_t)(h % (uint64_t)N), qty, price, (double)i, (uint8_t)((h >> 40) & 1)};

@@ -47,6 +47,7 @@ gen = run(["generate", "-o", "in.h5", "--entities", "3000", "--deals", "60000", 
 check(gen.returncode == 0, f"generate: {gen.stderr}")
 gen = run(["generate", "-o", "other.h5", "--entities", "3000", "--deals", "60000", "--regions", "4", "--periods", "6",
            "--sectors", "5", "--seed", "12", "--overwrite"])
+TWO_POLICIES = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs", "two_policies.ini")).read()
 CONFIG = """[input]
 file = in.h5
 [run]
@@ -58,15 +59,7 @@ period_block = 3
 budget = 300
 [assessment]
 draws = 3
-[policy.tariff10]
-kind = tariff
-rate = 0.1
-[policy.certs]
-kind = certificates
-ratio = 0.9
-expiry = 2
-floor = 0.01
-"""
+""" + TWO_POLICIES
 open("run.ini", "w").write(CONFIG)
 ref = run(["run", "-c", "run.ini", "-o", "ref.h5", "--overwrite"])
 check(ref.returncode == 0, f"reference run: {ref.stderr}")

@@ -32,6 +32,7 @@ def h5same(a, b):
 gen = run(["generate", "-o", "in.h5", "--entities", "1500", "--deals", "12000", "--regions", "4", "--periods", "4",
            "--sectors", "6", "--seed", "5", "--overwrite"])
 check(gen.returncode == 0, f"generate: {gen.stderr}")
+TWO_POLICIES = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs", "two_policies.ini")).read()
 BASE = """[input]
 file = in.h5
 [output]
@@ -40,15 +41,7 @@ overwrite = true
 budget = 40
 [assessment]
 draws = 3
-[policy.tariff10]
-kind = tariff
-rate = 0.1
-[policy.certs]
-kind = certificates
-ratio = 0.9
-expiry = 2
-floor = 0.01
-"""
+""" + TWO_POLICIES
 LHS = BASE + """[sweep]
 method = lhs
 samples = 10
