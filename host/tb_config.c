@@ -22,53 +22,96 @@ typedef struct {
   const char *choices; /* K_ENUM: '|'-separated names in the order of their values */
   double lo, hi;       /* K_INT, K_DOUBLE: allowed range */
   const char *def;
+  const char *unit, *doc; /* for the reference (tradebal docs config) */
 } tb_key;
 
 #define OFF(f) offsetof(tb_config, f)
 static const tb_key KEYS[] = {
-    {"input", "file", K_PATH, OFF(input_file), NULL, 0, 0, ""},
-    {"output", "file", K_PATH, OFF(output_file), NULL, 0, 0, ""},
-    {"output", "overwrite", K_BOOL, OFF(overwrite), NULL, 0, 1, "false"},
-    {"model", "value_rule", K_ENUM, OFF(deal.value_rule), "expected|min_adjusted", 0, 0, "expected"},
-    {"model", "other_factor", K_DOUBLE, OFF(deal.other_factor), NULL, -1e300, 1e300, "0.5"},
-    {"model", "margin_of_safety", K_DOUBLE, OFF(margin_of_safety), NULL, 0, 0.999999, "0.3"},
-    {"split", "rule", K_ENUM, OFF(deal.split_rule), "nash|egalitarian|none", 0, 0, "nash"},
-    {"split", "scope", K_ENUM, OFF(deal.split_scope), "repair|all", 0, 0, "repair"},
-    {"run", "batch_deals", K_INT, OFF(batch_deals), NULL, 1, 1e12, "1048576"},
-    {"run", "device_memory_limit", K_DOUBLE, OFF(device_memory_limit), NULL, 0, 1e9, "0"},
-    {"run", "memory_limit", K_DOUBLE, OFF(memory_limit), NULL, 0, 1e9, "0"},
-    {"run", "progress", K_ENUM, OFF(progress), "auto|always|never", 0, 0, "auto"},
-    {"checkpoint", "dir", K_PATH, OFF(ckpt_dir), NULL, 0, 0, ""},
-    {"checkpoint", "every", K_DOUBLE, OFF(ckpt_every), NULL, 0, 1e9, "3600"},
-    {"checkpoint", "period_block", K_INT, OFF(ckpt_periods), NULL, 1, 1e9, "1"},
-    {"checkpoint", "walltime", K_DOUBLE, OFF(walltime), NULL, 0, 1e9, "0"},
-    {"checkpoint", "resume", K_ENUM, OFF(resume), "never|auto", 0, 0, "never"},
-    {"backend", "kind", K_ENUM, OFF(backend_kind), "cpu|cuda|auto", 0, 0, "cpu"},
-    {"backend", "threads", K_INT, OFF(threads), NULL, 0, 4096, "0"},
-    {"funding", "budget", K_DOUBLE, OFF(budget), NULL, 0, INFINITY, "inf"},
-    {"funding", "theta", K_DOUBLE, OFF(theta), NULL, -1e300, 1e300, "1.2"},
-    {"market", "elasticity", K_DOUBLE, OFF(elasticity), NULL, 0, 1e300, "1.5"},
-    {"network", "alpha", K_DOUBLE, OFF(alpha), NULL, 0, 0.999999999, "0.3"},
-    {"network", "tol", K_DOUBLE, OFF(net_tol), NULL, 0, 1, "1e-10"},
-    {"network", "max_iter", K_INT, OFF(net_max_iter), NULL, 1, 1e9, "1000"},
-    {"io", "substitution", K_DOUBLE, OFF(substitution), NULL, 0, 1e300, "1"},
-    {"assessment", "w_gdp", K_DOUBLE, OFF(w_gdp), NULL, -1e300, 1e300, "1"},
-    {"assessment", "w_jobs", K_DOUBLE, OFF(w_jobs), NULL, -1e300, 1e300, "0"},
-    {"assessment", "w_balance", K_DOUBLE, OFF(w_balance), NULL, -1e300, 1e300, "1"},
-    {"assessment", "w_surplus", K_DOUBLE, OFF(w_surplus), NULL, -1e300, 1e300, "1"},
-    {"assessment", "draws", K_INT, OFF(draws), NULL, 0, 1e6, "0"},
-    {"assessment", "seed", K_INT, OFF(seed), NULL, 0, 9007199254740992.0, "20261124"},
-    {"assessment", "sigma_p", K_DOUBLE, OFF(sigma_p), NULL, 0, 1e3, "0.2"},
-    {"assessment", "sigma_r", K_DOUBLE, OFF(sigma_r), NULL, 0, 1e3, "0.02"},
-    {"assessment", "sigma_e", K_DOUBLE, OFF(sigma_e), NULL, 0, 1e3, "0.2"},
+    {"input", "file", K_PATH, OFF(input_file), NULL, 0, 0, "", "path",
+     "input HDF5 file (MODEL.md section 1); required"},
+    {"output", "file", K_PATH, OFF(output_file), NULL, 0, 0, "", "path",
+     "output HDF5 file (section 11); required here or as -o"},
+    {"output", "overwrite", K_BOOL, OFF(overwrite), NULL, 0, 1, "false", "",
+     "replace an existing output (also --overwrite)"},
+    {"model", "value_rule", K_ENUM, OFF(deal.value_rule), "expected|min_adjusted", 0, 0, "expected", "",
+     "`expected` or `min_adjusted` (section 2)"},
+    {"model", "other_factor", K_DOUBLE, OFF(deal.other_factor), NULL, -1e300, 1e300, "0.5", "value per unit",
+     "translation factor f_e(4) of dimension 4, \"other\" (section 2)"},
+    {"model", "margin_of_safety", K_DOUBLE, OFF(margin_of_safety), NULL, 0, 0.999999, "0.3", "fraction",
+     "u^B = (1 - margin) u (section 4) and WAR_B = (1 - margin) WAR (section 8)"},
+    {"split", "rule", K_ENUM, OFF(deal.split_rule), "nash|egalitarian|none", 0, 0, "nash", "",
+     "surplus split: `nash`, `egalitarian` or `none` (section 3)"},
+    {"split", "scope", K_ENUM, OFF(deal.split_scope), "repair|all", 0, 0, "repair", "",
+     "`repair`: transfers for REPAIRABLE deals only; `all`: WIN_WIN deals too"},
+    {"run", "batch_deals", K_INT, OFF(batch_deals), NULL, 1, 1e12, "1048576", "deals",
+     "deals per rank per batch of the deal stage; bounds that stage's memory"},
+    {"run", "device_memory_limit", K_DOUBLE, OFF(device_memory_limit), NULL, 0, 1e9, "0", "GB",
+     "GPU memory per rank; 0: 90% of the device's free memory shared by the ranks using it"},
+    {"run", "memory_limit", K_DOUBLE, OFF(memory_limit), NULL, 0, 1e9, "0", "GB",
+     "host memory per rank the run may use (checked before allocating, exit 8); 0: 90% of the node's available memory (or its cgroup's) shared by its ranks"},
+    {"run", "progress", K_ENUM, OFF(progress), "auto|always|never", 0, 0, "auto", "",
+     "progress lines on stderr: `auto` (after a few seconds), `always` or `never`"},
+    {"checkpoint", "dir", K_PATH, OFF(ckpt_dir), NULL, 0, 0, "", "path",
+     "folder of the checkpoint files; empty: OUT.ckpt beside the output"},
+    {"checkpoint", "every", K_DOUBLE, OFF(ckpt_every), NULL, 0, 1e9, "3600", "seconds",
+     "time between checkpoints at safe points; 0: only when stopping"},
+    {"checkpoint", "period_block", K_INT, OFF(ckpt_periods), NULL, 1, 1e9, "1", "periods",
+     "periods of a policy's market between two safe points inside it"},
+    {"checkpoint", "walltime", K_DOUBLE, OFF(walltime), NULL, 0, 1e9, "0", "seconds",
+     "stop at a safe point with a checkpoint (exit 7) after this long (also --walltime); 0: no limit"},
+    {"checkpoint", "resume", K_ENUM, OFF(resume), "never|auto", 0, 0, "never", "",
+     "`auto`: continue from the newest valid checkpoint, if any (also --resume auto)"},
+    {"backend", "kind", K_ENUM, OFF(backend_kind), "cpu|cuda|auto", 0, 0, "cpu", "",
+     "`cpu`, `cuda` or `auto` (CUDA when a device is present, else CPU)"},
+    {"backend", "threads", K_INT, OFF(threads), NULL, 0, 4096, "0", "threads",
+     "OpenMP threads per rank; 0: OMP_NUM_THREADS or all cores"},
+    {"funding", "budget", K_DOUBLE, OFF(budget), NULL, 0, INFINITY, "inf", "million USD",
+     "budget B for development opportunities (section 4); `inf`: fund every undervalued one"},
+    {"funding", "theta", K_DOUBLE, OFF(theta), NULL, -1e300, 1e300, "1.2", "ratio",
+     "an opportunity is undervalued when u^B >= theta (section 4)"},
+    {"market", "elasticity", K_DOUBLE, OFF(elasticity), NULL, 0, 1e300, "1.5", "",
+     "epsilon of base import demand D_base(P) = base_imports (1 + P)^-epsilon (section 5)"},
+    {"network", "alpha", K_DOUBLE, OFF(alpha), NULL, 0, 0.999999999, "0.3", "",
+     "spillover weight alpha of x = b + alpha W~^T x (section 6), in [0, 1)"},
+    {"network", "tol", K_DOUBLE, OFF(net_tol), NULL, 0, 1, "1e-10", "relative",
+     "Jacobi stops when the relative L1 change <= tol (section 6)"},
+    {"network", "max_iter", K_INT, OFF(net_max_iter), NULL, 1, 1e9, "1000", "iterations",
+     "most Jacobi iterations; not converging is a warning, not an error"},
+    {"io", "substitution", K_DOUBLE, OFF(substitution), NULL, 0, 1e300, "1", "fraction",
+     "phi: share of imports that domestic output would replace (section 7)"},
+    {"assessment", "w_gdp", K_DOUBLE, OFF(w_gdp), NULL, -1e300, 1e300, "1", "per million USD",
+     "weight of GDP in the level Y (section 8)"},
+    {"assessment", "w_jobs", K_DOUBLE, OFF(w_jobs), NULL, -1e300, 1e300, "0", "per job",
+     "weight of Jobs in Y"},
+    {"assessment", "w_balance", K_DOUBLE, OFF(w_balance), NULL, -1e300, 1e300, "1", "per million USD",
+     "weight of the home trade balance in Y"},
+    {"assessment", "w_surplus", K_DOUBLE, OFF(w_surplus), NULL, -1e300, 1e300, "1", "per million USD",
+     "weight of the deal surplus in Y"},
+    {"assessment", "draws", K_INT, OFF(draws), NULL, 0, 1e6, "0", "draws",
+     "K Monte Carlo draws (section 8); 0: the deterministic runs only; 1 is refused (sigma_rep needs 2)"},
+    {"assessment", "seed", K_INT, OFF(seed), NULL, 0, 9007199254740992.0, "20261124", "",
+     "Philox key of the draws"},
+    {"assessment", "sigma_p", K_DOUBLE, OFF(sigma_p), NULL, 0, 1e3, "0.2", "log-sd",
+     "noise of component probabilities, p exp(sigma_p z) clipped to [0, 1]"},
+    {"assessment", "sigma_r", K_DOUBLE, OFF(sigma_r), NULL, 0, 1e3, "0.02", "rate",
+     "noise of discount rates, r + sigma_r z (kept > -0.99)"},
+    {"assessment", "sigma_e", K_DOUBLE, OFF(sigma_e), NULL, 0, 1e3, "0.2", "log-sd",
+     "noise of the elasticity, epsilon exp(sigma_e z)"},
     /* section 9; swept parameters follow in the same section as `section.key = lo:hi` or a list */
-    {"sweep", "method", K_ENUM, OFF(sweep_method), "none|grid|oat|lhs|random", 0, 0, "none"},
-    {"sweep", "samples", K_INT, OFF(sweep_samples), NULL, 1, 1e7, "16"},
-    {"sweep", "points", K_INT, OFF(sweep_points), NULL, 2, TB_MAX_SWEEP_VALUES, "3"},
-    {"sweep", "seed", K_INT, OFF(sweep_seed), NULL, 0, 9007199254740992.0, "1"},
-    {"sweep", "shard", K_INT, OFF(sweep_shard), NULL, 0, 1e9, "0"},
-    {"sweep", "shards", K_INT, OFF(sweep_shards), NULL, 1, 1e9, "1"},
-    {"sweep", "groups", K_INT, OFF(sweep_groups), NULL, 0, 1e6, "0"},
+    {"sweep", "method", K_ENUM, OFF(sweep_method), "none|grid|oat|lhs|random", 0, 0, "none", "",
+     "`none`, `grid` (every combination, last parameter fastest), `oat` (one at a time around the centre), `lhs` (Latin hypercube) or `random` (section 9)"},
+    {"sweep", "samples", K_INT, OFF(sweep_samples), NULL, 1, 1e7, "16", "scenarios",
+     "scenarios of `lhs` and `random`"},
+    {"sweep", "points", K_INT, OFF(sweep_points), NULL, 2, TB_MAX_SWEEP_VALUES, "3", "points",
+     "points of a range in `grid` and `oat`: lo + (hi - lo) l / (points - 1); `oat` needs an odd count"},
+    {"sweep", "seed", K_INT, OFF(sweep_seed), NULL, 0, 9007199254740992.0, "1", "",
+     "Philox key of `lhs` and `random`"},
+    {"sweep", "shard", K_INT, OFF(sweep_shard), NULL, 0, 1e9, "0", "",
+     "this run's shard, 0..shards-1 (merge the shard files with tradebal merge)"},
+    {"sweep", "shards", K_INT, OFF(sweep_shards), NULL, 1, 1e9, "1", "",
+     "shards the scenarios are split into"},
+    {"sweep", "groups", K_INT, OFF(sweep_groups), NULL, 0, 1e6, "0", "groups",
+     "scenario groups the ranks form (each group runs whole scenarios); 0: one group per rank up to the scenario count"},
 };
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
@@ -154,15 +197,25 @@ static int set_value(tb_config *c, const tb_key *k, const char *v, const char *b
 
 static const char *POLICY_KINDS = "none|tariff|certificates";
 
+/* The keys of a [policy.NAME] section: defaults, units and meaning in one place. */
+static const struct {
+  const char *key, *def, *unit, *doc;
+} POLICY_KEYS[] = {
+    {"kind", "none", "", "`none`, `tariff` or `certificates` (section 5)"},
+    {"regions", "home", "", "`home` (the /io region attribute), `all`, or a list of region ids"},
+    {"rate", "0.1", "fraction", "tariff: ad valorem rate tau; deals with bid b_d > tau trade and pay tau m_d"},
+    {"ratio", "1", "certificates per USD", "certificates: q, issued per unit of the region's exports"},
+    {"expiry", "1", "periods", "certificates: E, periods a certificate stays valid (whole number >= 1)"},
+    {"floor", "0", "premium per unit", "certificates: floor price P_min of the call auction"},
+};
+#define NPOLICY_KEYS ((int)(sizeof POLICY_KEYS / sizeof POLICY_KEYS[0]))
+
+static int policy_assign(tb_policy *p, const char *key, const char *v, const char *where);
+
 static void policy_defaults(tb_policy *p, const char *name) {
   memset(p, 0, sizeof *p);
   snprintf(p->name, sizeof p->name, "%s", name);
-  p->kind = TB_POLICY_NONE;
-  p->region_mode = TB_REGIONS_HOME;
-  p->rate = 0.1;
-  p->ratio = 1.0;
-  p->expiry = 1;
-  p->floor_price = 0.0;
+  for (int i = 0; i < NPOLICY_KEYS; i++) policy_assign(p, POLICY_KEYS[i].key, POLICY_KEYS[i].def, "default");
 }
 
 /* The policy called `name`, created on first mention. */
@@ -214,9 +267,8 @@ static int parse_number(const char *v, double lo, double *out) {
   return 0;
 }
 
-static int policy_set(tb_config *c, const char *name, const char *key, const char *v, const char *where) {
-  tb_policy *p = NULL;
-  TB_CALL(policy_find(c, name, where, &p));
+static int policy_assign(tb_policy *p, const char *key, const char *v, const char *where) {
+  const char *name = p->name;
   double x;
   if (!strcmp(key, "kind")) {
     int i = enum_index(POLICY_KINDS, v);
@@ -236,6 +288,12 @@ static int policy_set(tb_config *c, const char *name, const char *key, const cha
     return TB_ERR(TB_ERR_USAGE, "%s: unknown key [policy.%s] %s (kind, regions, rate, ratio, expiry, floor)", where, name, key);
   }
   return TB_OK;
+}
+
+static int policy_set(tb_config *c, const char *name, const char *key, const char *v, const char *where) {
+  tb_policy *p = NULL;
+  TB_CALL(policy_find(c, name, where, &p));
+  return policy_assign(p, key, v, where);
 }
 
 /* ---- swept parameters: `[sweep] section.key = lo:hi` or `= v1, v2, ...` (section 9) ---- */
@@ -514,4 +572,50 @@ int tb_config_dump(const tb_config *c, char *buf, size_t size) {
     if (used + 1 >= size) return TB_ERR(TB_ERR_INTERNAL, "config text buffer too small");
   }
   return TB_OK;
+}
+
+/* Markdown reference of every key, from KEYS and POLICY_KEYS (docs/config.md is this text). */
+static void doc_key(FILE *out, const char *name, const char *def, const char *unit, const char *doc) {
+  fprintf(out, "| `%s` | %s%s%s | %s | %s |\n", name, def[0] ? "`" : "(none)", def, def[0] ? "`" : "",
+          unit[0] ? unit : "-", doc);
+}
+
+void tb_config_doc(FILE *out) {
+  const char *last = "";
+  fprintf(out, "# Configuration reference\n\n"
+               "Generated by `tradebal docs config` from the option table in `host/tb_config.c`; the test\n"
+               "`docs_current` fails when this file and the code differ.\n\n"
+               "INI files (read with inih). Unknown sections or keys are errors. `--set section.key=value`\n"
+               "overrides a key after the file is read. Relative paths in a file are relative to the file's\n"
+               "folder; relative paths given with `--set` or `-o` are relative to the working directory.\n"
+               "Money is in millions of USD, as in the model. The resolved configuration is printed and stored\n"
+               "in the output (root attribute `config`).\n");
+  for (int i = 0; i < NKEYS; i++) {
+    const tb_key *k = &KEYS[i];
+    if (strcmp(last, k->section))
+      fprintf(out, "\n## [%s]\n\n| key | default | unit | meaning |\n|---|---|---|---|\n", k->section);
+    char name[160], range[128] = "";
+    snprintf(name, sizeof name, "%s.%s", k->section, k->key);
+    if (k->kind == K_INT || k->kind == K_DOUBLE) {
+      if (k->lo > -1e299 && k->hi < 1e299) snprintf(range, sizeof range, "; range [%g, %g]", k->lo, k->hi);
+      else if (k->lo > -1e299) snprintf(range, sizeof range, "; at least %g", k->lo);
+      if (k->kind == K_INT) snprintf(range + strlen(range), sizeof range - strlen(range), "; integer");
+    } else if (k->kind == K_ENUM) {
+      snprintf(range, sizeof range, "; one of %s", k->choices);
+      for (char *c = range; *c; c++)
+        if (*c == '|') *c = '/';
+    }
+    char doc[1024];
+    snprintf(doc, sizeof doc, "%s%s", k->doc, range);
+    doc_key(out, name, k->def, k->unit, doc);
+    last = k->section;
+  }
+  fprintf(out, "\nSwept parameters: every other key of `[sweep]` names a numeric key outside `[run]`, `[backend]`,\n"
+               "`[checkpoint]` and `[sweep]` (policy keys included) with a range `lo:hi` or a list `v1, v2, ...`,\n"
+               "e.g. `market.elasticity = 0.5:3` or `policy.tariff10.rate = 0.05, 0.1, 0.2`.\n"
+               "\n## [policy.NAME]\n\nOne section per trade policy; NAME is 1-63 letters, digits, `_` or `-`. The "
+               "baseline `none`\n(kind none) always exists and runs first; at most %d policies.\n\n"
+               "| key | default | unit | meaning |\n|---|---|---|---|\n", TB_MAX_POLICIES);
+  for (int i = 0; i < NPOLICY_KEYS; i++)
+    doc_key(out, POLICY_KEYS[i].key, POLICY_KEYS[i].def, POLICY_KEYS[i].unit, POLICY_KEYS[i].doc);
 }

@@ -4,6 +4,7 @@
 #define TB_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "tb_math.h"
@@ -87,5 +88,7 @@ int tb_config_check(const tb_config *c);
 int tb_config_sweepable(const tb_config *c, const char *key, int *integer);
 /* The resolved configuration as INI text (stored in the output, printed by rank 0). */
 int tb_config_dump(const tb_config *c, char *buf, size_t size);
+/* The reference of every key as Markdown (docs/config.md). */
+void tb_config_doc(FILE *out);
 
 #endif

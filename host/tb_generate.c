@@ -1,6 +1,7 @@
 /* `tradebal generate`: synthetic national-scale inputs. Every value is a pure
  * function of (seed, item), so any rank count writes the same file, and each rank
  * only ever holds one batch. */
+#include "tb_schema.h"
 #include "tb_generate.h"
 
 #include "tb_block.h"
@@ -488,6 +489,7 @@ int tb_generate(const tb_gen_params *g, const char *path) {
   TB_CALL(count_deals(g, lo, hi, &z));
   rc = tb_comm_agree(tb_h5_create(&o, tmp));
   if (rc) return tb_output_commit(tmp, path, rc);
+  o.schema = TB_FILE_INPUT;
   TB_GUARD(tb_comm_agree(create_datasets(&o, g, &z)));
   TB_GUARD(tb_comm_agree(write_entities(&o, g)));
   TB_GUARD(tb_comm_agree(write_deals(&o, g, &z, lo, hi)));

@@ -1,4 +1,5 @@
 #include "tb_h5.h"
+#include "tb_schema.h"
 
 #include "tb_error.h"
 #include "../mpi/tb_comm.h"
@@ -212,7 +213,16 @@ int tb_h5_write_as(tb_h5 *f, const char *name, hid_t memtype, int64_t row0, int6
   return xfer(f, name, memtype, row0, nrows, 0, -1, collective, (void *)buf, 1);
 }
 
+static int declared(const tb_h5 *f, const char *obj, const char *attr) {
+  char name[512];
+  if (!f->schema) return TB_OK;
+  snprintf(name, sizeof name, "%s%s%s", obj, attr ? "@" : "", attr ? attr : "");
+  if (tb_schema_declared(f->schema, name)) return TB_OK;
+  return TB_ERR(TB_ERR_INTERNAL, "%s: %s is not declared in host/tb_schema.c (the documented format)", f->path, name);
+}
+
 int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const int64_t *dims) {
+  TB_CALL(declared(f, name, NULL));
   hsize_t hd[3] = {0, 0, 0}, chunk[3];
   if (rank < 1 || rank > 3) return TB_ERR(TB_ERR_INTERNAL, "%s: dataset %s of rank %d", f->path, name, rank);
   hsize_t row = 1;
@@ -240,6 +250,7 @@ int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const in
 }
 
 static int attr_write(tb_h5 *f, const char *obj, const char *name, hid_t type, const void *v) {
+  TB_CALL(declared(f, obj, name));
   hid_t o = H5Oopen(f->id, obj, H5P_DEFAULT);
   if (o < 0) return TB_ERR(TB_ERR_OUTPUT, "%s: cannot open %s for attribute %s", f->path, obj, name);
   hid_t sp = H5Screate(H5S_SCALAR);
@@ -272,6 +283,7 @@ hid_t tb_h5_string_type(size_t width) {
 int tb_h5_attr_strings(tb_h5 *f, const char *obj, const char *name, int n, const char *const *v) {
   size_t width = 1;
   if (n < 0) return TB_ERR(TB_ERR_INTERNAL, "attribute %s of %d strings", name, n);
+  TB_CALL(declared(f, obj, name));
   for (int i = 0; i < n; i++) width = strlen(v[i]) + 1 > width ? strlen(v[i]) + 1 : width;
   char *buf = calloc(n ? (size_t)n : 1, width);
   if (!buf) return TB_ERR(TB_ERR_MEMORY, "out of memory for attribute %s", name);

@@ -9,6 +9,7 @@
 typedef struct {
   hid_t id, dxpl_coll, dxpl_ind;
   int errcode; /* TB_ERR_INPUT for files we read, TB_ERR_OUTPUT for files we write */
+  int schema;  /* TB_FILE_* (tb_schema.h): only what that file's table declares may be created; 0: anything */
   char path[4096];
 } tb_h5;
 

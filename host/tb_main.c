@@ -8,6 +8,7 @@
 #include "tb_match.h"
 #include "tb_run.h"
 #include "tb_sweep_out.h"
+#include "tb_schema.h"
 #include "tb_version.h"
 #include "../mpi/tb_comm.h"
 
@@ -15,28 +16,193 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static const char *USAGE =
-    "usage: tradebal <command> [options]\n"
+/* ---- help: one text per command; `tradebal docs cli` prints them all as docs/cli.md ---- */
+
+static const char *OVERVIEW =
+    "tradebal " TB_VERSION ": evaluates trade deals, funding and trade policies (MODEL.md)\n"
+    "\n"
+    "usage: tradebal <command> [options]      (tradebal <command> --help for its options)\n"
+    "\n"
     "commands:\n"
-    "  run -c CONFIG [--set section.key=value]... [-o OUT] [--overwrite]\n"
-    "      [--resume auto|never] [--walltime SECONDS|[D-]HH:MM:SS]\n"
-    "      evaluate every deal and assess the policies (MODEL.md sections 2-8), write OUT (HDF5);\n"
-    "      with a [sweep] (section 9): one metrics row per scenario and the sensitivity tables;\n"
-    "      SIGTERM, SIGUSR1 or the walltime: checkpoint at the next safe point and exit 7\n"
-    "  generate -o OUT [--entities N] [--deals M] [--regions R] [--periods T]\n"
-    "           [--sectors S] [--seed X] [--batch B] [--overwrite]\n"
-    "      write a seeded synthetic input (the same file at any rank count)\n"
-    "  merge -o OUT SHARD... [--overwrite]\n"
-    "      join the shard files of one sweep (sweep.shard=i of sweep.shards=n, in order) into\n"
-    "      the file an unsharded run writes\n"
-    "  validate FILE   check every rule of MODEL.md section 1\n"
-    "  match INPUT -o OUT [--overwrite]\n"
-    "      the certificate exchange: continuous double auction of /market/orders per region\n"
-    "  version         print the version\n"
-    "options for every command: -v (traceback on errors)\n"
+    "  run        evaluate every deal and assess the trade policies of a config; write OUT (HDF5)\n"
+    "  generate   write a seeded synthetic input of any size\n"
+    "  validate   check an input file against every rule of MODEL.md section 1\n"
+    "  match      run the secondary certificate exchange (continuous double auction)\n"
+    "  merge      join the shard files of one sweep into the file an unsharded run writes\n"
+    "  report     draw the figures and tables of an output as a static HTML page\n"
+    "  import     turn public BEA and Census files into tradebal input\n"
+    "  docs       print the generated reference pages (cli, config, formats)\n"
+    "  version    print the version (also --version)\n"
+    "  help       this text, or help COMMAND\n"
+    "\n"
+    "options for every command: -v (a traceback of where an error was raised), -h/--help\n"
+    "\n"
     "exit codes: 0 ok, 1 internal, 2 usage/config, 3 invalid input, 4 output, 5 GPU, 6 MPI,\n"
-    "            7 stopped at a safe point with a checkpoint (resubmit with --resume auto), 8 out of memory\n";
+    "            7 stopped at a safe point with a checkpoint (resubmit with --resume auto),\n"
+    "            8 out of memory (or over run.memory_limit)\n"
+    "\n"
+    "Under MPI: mpiexec -n RANKS tradebal run ... (deals and entities are block-distributed).\n"
+    "Documentation: docs/ (user guide, formats, config reference, model, worked example).\n";
+
+typedef struct {
+  const char *name, *help;
+} command_help;
+
+static const command_help HELP[] = {
+    {"run",
+     "usage: tradebal run -c CONFIG [--set section.key=value]... [-o OUT] [--overwrite]\n"
+     "                    [--resume auto|never] [--walltime SECONDS|[D-]HH:MM:SS] [-v]\n"
+     "\n"
+     "Validates the input, computes each deal's party values, status, surplus, bid and split, funds\n"
+     "opportunities, runs every policy's market period by period, the network spillovers and the\n"
+     "input-output impacts, scores the policies by WAR and writes OUT (MODEL.md sections 2-8, 11).\n"
+     "With a [sweep] section: one metrics row per scenario and the sensitivity tables (section 9).\n"
+     "\n"
+     "  -c CONFIG            INI configuration (docs/config.md); required\n"
+     "  --set KEY=VALUE      override one key after the file is read, e.g. --set market.elasticity=2\n"
+     "  -o OUT               output file (default: [output] file)\n"
+     "  --overwrite          replace an existing OUT\n"
+     "  --resume auto|never  auto: continue from the newest valid checkpoint, if any\n"
+     "  --walltime T         stop at a safe point with a checkpoint after T (exit 7); Slurm's time forms\n"
+     "\n"
+     "SIGTERM or SIGUSR1 also stop the run at the next safe point with a checkpoint (exit 7).\n"},
+    {"generate",
+     "usage: tradebal generate -o OUT [--entities N] [--deals M] [--regions R] [--periods T]\n"
+     "                         [--sectors S] [--seed X] [--batch B] [--overwrite] [-v]\n"
+     "\n"
+     "Writes a seeded synthetic input that passes every rule of MODEL.md section 1. Every value is a\n"
+     "function of (seed, item), so the file is the same at any rank count; memory is bounded by B.\n"
+     "\n"
+     "  -o OUT          output file; required\n"
+     "  --entities N    entities (default 1000)\n"
+     "  --deals M       deals (default 10000)\n"
+     "  --regions R     regions (default 8)\n"
+     "  --periods T     market periods (default 5)\n"
+     "  --sectors S     input-output sectors (default 16)\n"
+     "  --seed X        seed (default 42)\n"
+     "  --batch B       deals or entities per rank held at a time (default 65536)\n"
+     "  --overwrite     replace an existing OUT\n"},
+    {"validate",
+     "usage: tradebal validate FILE [-v]\n"
+     "\n"
+     "Checks FILE against every rule of MODEL.md section 1 (docs/formats.md) and prints its sizes.\n"
+     "A broken rule is one line naming the file, dataset, first bad index and the rule (exit 3).\n"},
+    {"match",
+     "usage: tradebal match INPUT -o OUT [--overwrite] [-v]\n"
+     "\n"
+     "The certificate exchange of MODEL.md section 5: a continuous double auction of\n"
+     "/market/orders per region, price-time priority, trades at the resting order's price.\n"
+     "\n"
+     "  -o OUT          output file; required\n"
+     "  --overwrite     replace an existing OUT\n"},
+    {"merge",
+     "usage: tradebal merge -o OUT SHARD... [--overwrite] [-v]\n"
+     "\n"
+     "Joins the shard files of one sweep (sweep.shard=i of sweep.shards=n), given in shard order, into\n"
+     "the file the unsharded run writes. Refuses shards of different inputs or configs (exit 3).\n"
+     "\n"
+     "  -o OUT          output file; required\n"
+     "  --overwrite     replace an existing OUT\n"},
+    {"report",
+     "usage: tradebal report OUT.h5 [MORE.h5...] -o DIR [--overwrite] [--top K]\n"
+     "\n"
+     "Writes DIR/index.html, a self-contained static page, and PNG figures drawn with matplotlib:\n"
+     "home trade balance per period and policy, certificate price path, WAR with its 5-95% band,\n"
+     "a tornado chart of the largest sensitivities (from a sweep's output), deal surplus by status,\n"
+     "top undervalued opportunities and the sector opportunity index, network multiplier and the\n"
+     "most influential entities. Give a run's output and a sweep's output together for all of them;\n"
+     "a figure whose data a file lacks is left out with a note. DIR is written in full or not at all.\n"
+     "\n"
+     "  -o DIR          output folder; required\n"
+     "  --overwrite     replace an existing DIR\n"
+     "  --top K         rows of the top-K tables and bars (default 15)\n"
+     "\n"
+     "Runs tools/tb_report.py with Debian's python3 (override with TB_PYTHON=/path/to/python3).\n"},
+    {"import",
+     "usage: tradebal import bea --direct FILE --make FILE [--use FILE] [--total FILE]\n"
+     "                           [--codes FILE] [--employment CSV] -o OUT [--overwrite]\n"
+     "       tradebal import bea --total FILE [--codes FILE] [--employment CSV] -o OUT [--overwrite]\n"
+     "       tradebal import census FILE [--year Y] [--partners K] [--annual] -o OUT [--overwrite]\n"
+     "       tradebal import assemble DEALS.h5 [--io IO.h5] [--trade TRADE.h5] -o OUT [--overwrite]\n"
+     "\n"
+     "bea: BEA input-output text tables (the 'code,code,table,value' files) to /io: A = W B from the\n"
+     "direct requirements and the make table (BEA's own derivation), or A = I - L^-1 from a total\n"
+     "requirements table alone; with both, the published total requirements check the derivation.\n"
+     "Value added per unit of output from the V rows of B; import shares from the use table's\n"
+     "imports column (F050) mapped to industries by market shares; jobs per million from --employment.\n"
+     "census: the Census goods-trade-by-country file (country.xlsx, or it saved as CSV) to /trade:\n"
+     "region 0 is the United States (home), regions 1..K its K largest partners in YEAR, region K+1\n"
+     "the rest of the world; periods are the 12 months (or one year with --annual).\n"
+     "assemble: replace /io and /trade of a deals file (e.g. from tradebal generate with matching\n"
+     "--regions, --periods and --sectors) with imported ones, and validate the shapes.\n"
+     "\n"
+     "Runs tools/tb_import.py with Debian's python3 (override with TB_PYTHON=/path/to/python3).\n"},
+    {"docs",
+     "usage: tradebal docs cli|config|formats\n"
+     "\n"
+     "Prints a reference page generated from the code's own tables: cli (every command's --help),\n"
+     "config (the option table, defaults, units) or formats (the input rules the validator checks\n"
+     "and the datasets the writers may create). docs/*.md hold this output.\n"},
+    {"version", "usage: tradebal version | tradebal --version\n\nPrints the version and the output format version.\n"},
+    {"help", "usage: tradebal help [COMMAND]\n\nThe overview, or a command's help (the same as tradebal COMMAND --help).\n"},
+};
+#define NHELP ((int)(sizeof HELP / sizeof HELP[0]))
+
+static const char *help_of(const char *cmd) {
+  for (int i = 0; i < NHELP; i++)
+    if (!strcmp(HELP[i].name, cmd)) return HELP[i].help;
+  return NULL;
+}
+
+static int wants_help(int argc, char **argv) {
+  for (int i = 0; i < argc; i++)
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
+  return 0;
+}
+
+static void docs_cli(FILE *out) {
+  fprintf(out, "# Command-line reference\n\nGenerated by `tradebal docs cli` from the help texts in `host/tb_main.c`\n"
+               "(`tradebal --help`, `tradebal COMMAND --help`); the test `docs_current` fails when they differ.\n\n"
+               "```\n%s```\n", OVERVIEW);
+  for (int i = 0; i < NHELP; i++) fprintf(out, "\n## tradebal %s\n\n```\n%s```\n", HELP[i].name, HELP[i].help);
+}
+
+static int cmd_docs(int argc, char **argv) {
+  const char *what = argc > 0 ? argv[0] : "";
+  if (!strcmp(what, "cli")) docs_cli(stdout);
+  else if (!strcmp(what, "config")) tb_config_doc(stdout);
+  else if (!strcmp(what, "formats")) tb_schema_doc(stdout);
+  else return TB_ERR(TB_ERR_USAGE, "docs: expected cli, config or formats, got '%s'", what);
+  return fflush(stdout) == 0 ? TB_OK : TB_ERR(TB_ERR_OUTPUT, "docs: writing stdout failed");
+}
+
+/* report and import are Python (matplotlib, h5py): replace this process with the script. No MPI. */
+#ifndef TB_TOOLS_DIR
+#define TB_TOOLS_DIR "tools"
+#endif
+#ifndef TB_DEFAULT_PYTHON
+#define TB_DEFAULT_PYTHON "/usr/bin/python3"
+#endif
+static int exec_tool(const char *script, int argc, char **argv) {
+  const char *py = getenv("TB_PYTHON") ? getenv("TB_PYTHON") : TB_DEFAULT_PYTHON;
+  const char *dir = getenv("TB_TOOLS_DIR") ? getenv("TB_TOOLS_DIR") : TB_TOOLS_DIR;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, script);
+  if (access(path, R_OK) != 0)
+    return TB_ERR(TB_ERR_INTERNAL, "%s: missing (set TB_TOOLS_DIR to the repository's tools/ folder)", path);
+  char **args = calloc((size_t)argc + 3, sizeof *args);
+  if (!args) return TB_ERR(TB_ERR_MEMORY, "out of memory");
+  args[0] = (char *)py;
+  args[1] = path;
+  for (int i = 0; i < argc; i++) args[i + 2] = argv[i];
+  fflush(stdout);
+  execv(py, args);
+  free(args);
+  return TB_ERR(TB_ERR_INTERNAL, "%s: cannot run (%s); install python3-matplotlib python3-h5py or set TB_PYTHON",
+                py, strerror(errno));
+}
 
 static int parse_i64(const char *opt, const char *v, int64_t *out) {
   char *end;
@@ -180,29 +346,50 @@ static int cmd_validate(int argc, char **argv) {
   return TB_OK;
 }
 
+/* Commands that need neither MPI nor HDF5: help, version, docs and the Python tools. */
+static int plain_command(int argc, char **argv, int *rc) {
+  const char *cmd = argc > 1 ? argv[1] : "";
+  const int help = wants_help(argc - 2, argv + 2);
+  if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || (!strcmp(cmd, "help") && argc < 3)) {
+    fputs(OVERVIEW, stdout);
+  } else if (!strcmp(cmd, "help") || (help && help_of(cmd))) {
+    const char *topic = !strcmp(cmd, "help") ? argv[2] : cmd;
+    if (!help_of(topic)) *rc = TB_ERR(TB_ERR_USAGE, "help: unknown command '%s' (try tradebal --help)", topic);
+    else fputs(help_of(topic), stdout);
+  } else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+    printf("tradebal %s (output format %d)\n", TB_VERSION, TB_FORMAT_VERSION);
+  } else if (!strcmp(cmd, "docs")) {
+    *rc = cmd_docs(argc - 2, argv + 2);
+  } else if (!strcmp(cmd, "report") || !strcmp(cmd, "import")) {
+    *rc = exec_tool(cmd[0] == 'r' ? "tb_report.py" : "tb_import.py", argc - 2, argv + 2);
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
 int main(int argc, char **argv) {
   int verbose = 0;
   for (int i = 1; i < argc; i++) verbose |= !strcmp(argv[i], "-v");
+  int rc = TB_OK;
+  if (plain_command(argc, argv, &rc)) {
+    if (rc) tb_error_print("tradebal", verbose);
+    return rc;
+  }
   if (tb_comm_init(&argc, &argv)) {
     tb_error_print("tradebal", verbose);
     return TB_ERR_MPI;
   }
   tb_h5_quiet();
-  int rc;
   const char *cmd = argc > 1 ? argv[1] : "";
   if (!strcmp(cmd, "run")) rc = cmd_run(argc - 2, argv + 2);
   else if (!strcmp(cmd, "generate")) rc = cmd_generate(argc - 2, argv + 2);
   else if (!strcmp(cmd, "validate")) rc = cmd_validate(argc - 2, argv + 2);
   else if (!strcmp(cmd, "match")) rc = cmd_match(argc - 2, argv + 2);
   else if (!strcmp(cmd, "merge")) rc = cmd_merge(argc - 2, argv + 2);
-  else if (!strcmp(cmd, "version")) {
-    if (tb_comm_rank() == 0) printf("tradebal %s (output format %d)\n", TB_VERSION, TB_FORMAT_VERSION);
-    rc = TB_OK;
-  } else if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-    if (tb_comm_rank() == 0) fputs(USAGE, stdout);
-    rc = TB_OK;
-  } else {
-    rc = TB_ERR(TB_ERR_USAGE, "unknown command '%s' (try tradebal --help)", cmd);
+  else {
+    rc = cmd[0] ? TB_ERR(TB_ERR_USAGE, "unknown command '%s' (try tradebal --help)", cmd)
+                : TB_ERR(TB_ERR_USAGE, "no command given (try tradebal --help)");
     tb_error_adopt(rc, tb_error_message());
   }
   /* a last agreement: a rank whose peers are stuck elsewhere aborts them all (tb_comm_agree) */

@@ -1,6 +1,7 @@
 /* The certificate exchange over MPI: regions are block-distributed over ranks; each rank
  * reads a block of the order stream, sends every order to its region's owner, and the
  * owner matches its regions (OpenMP over regions) against their holdings columns. */
+#include "tb_schema.h"
 #include "tb_match.h"
 
 #include "tb_block.h"
@@ -365,6 +366,7 @@ int tb_match(const char *input, const char *output, int overwrite) {
   TB_GUARD(tb_comm_agree(match_regions(&M, orders, n, &X)));
   TB_GUARD(tb_output_tmpname(output, tmp, sizeof tmp));
   TB_GUARD(tb_comm_agree(tb_h5_create(&out, tmp)));
+  out.schema = TB_FILE_MATCH;
   have_out = 1;
   TB_GUARD(tb_comm_agree(write_trades(&out, &M, &X)));
   TB_GUARD(tb_comm_agree(write_orders(&out, &M, &X, n)));

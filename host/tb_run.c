@@ -1,5 +1,6 @@
 /* `tradebal run`: the per-deal stages of MODEL.md sections 2-3 over MPI ranks,
  * streamed in batches of deals so memory stays bounded by run.batch_deals. */
+#include "tb_schema.h"
 #include "tb_run.h"
 #include "tb_job.h"
 #include "tb_memory.h"
@@ -721,6 +722,7 @@ static int market_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, market_stat
   TB_GUARD(tb_io_impacts(&J->io, &J->be, cfg->substitution, M->res, M->nall)); /* every run, one factorisation */
   TB_GUARD(assess(cfg, M));
   if (out) TB_GUARD(tb_write_policy(out, D, "", &M->res[M->best], M->T.d0, M->T.n));
+  if (out) TB_GUARD(tb_h5_attr_i64(out, "/regions", "home", J->home));
   S->t[ST_MARKET] += tb_now() - t;
 done:
   free(funded);
@@ -978,6 +980,7 @@ int tb_run(const tb_config *cfg) {
   J.ck = &ck;
   TB_GUARD(tb_output_tmpname(cfg->output_file, tmp, sizeof tmp));
   TB_GUARD(tb_comm_agree(tb_h5_create(&out, tmp)));
+  out.schema = TB_FILE_RUN;
   have_out = 1;
   TB_GUARD(tb_comm_agree(create_outputs(&out, &D)));
   TB_GUARD(tb_job_solve(&J, cfg, &out, &S, loud, &R));

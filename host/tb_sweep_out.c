@@ -1,3 +1,4 @@
+#include "tb_schema.h"
 #include "tb_sweep_out.h"
 
 #include "tb_error.h"
@@ -330,6 +331,7 @@ int tb_merge(const char *out, int nfiles, char *const *files, int overwrite) {
   unsharded_config(m0.config, config, sizeof config);
   TB_GUARD(tb_output_tmpname(out, tmp, sizeof tmp));
   TB_GUARD(tb_comm_agree(tb_h5_create(&o, tmp)));
+  o.schema = TB_FILE_SWEEP;
   have_out = 1;
   TB_GUARD(tb_comm_agree(tb_sweep_table_write(&o, &all)));
   TB_GUARD(tb_comm_agree(tb_write_root_attrs_text(&o, config, m0.backend, m0.sha, m0.ranks)));

@@ -1,6 +1,7 @@
 /* `tradebal run` with a [sweep]: the input is validated once, then the ranks split into
  * scenario groups (MPI_Comm_split), each reads its deals once and runs its scenarios
  * (sections 3-8) from memory; one metrics row per scenario travels to rank 0. */
+#include "tb_schema.h"
 #include "tb_job.h"
 #include "tb_block.h"
 #include "tb_ckpt.h"
@@ -154,6 +155,7 @@ static int write_sweep(const tb_config *cfg, const tb_sweep_table *T, const char
   TB_CALL(tb_config_dump(cfg, text, sizeof text));
   TB_CALL(tb_output_tmpname(cfg->output_file, tmp, sizeof tmp));
   TB_GUARD(tb_comm_agree(tb_h5_create(&o, tmp)));
+  o.schema = TB_FILE_SWEEP;
   TB_GUARD(tb_comm_agree(tb_sweep_table_write(&o, T)));
   TB_GUARD(tb_comm_agree(tb_write_root_attrs_text(&o, text, backend, sha, tb_comm_size())));
 done:

@@ -3,6 +3,7 @@
 #include "tb_error.h"
 #include "tb_input.h"
 #include "tb_model.h"
+#include "tb_schema.h"
 #include "../mpi/tb_comm.h"
 
 #include <math.h>
@@ -42,51 +43,14 @@ static int vreport(vstate *V) {
   return TB_ERR_INPUT;
 }
 
-/* ---- shapes ------------------------------------------------------------ */
+/* ---- shapes: tb_input_fields (tb_schema.c), the table docs/formats.md is generated from ---- */
 
-enum { D_N, D_M, D_P, D_C, D_F, D_E, D_R, D_T, D_S, D_CONST, D_NSYM };
-static const char *SYM = "NMPCFERTS";
-
-typedef struct {
-  const char *name;
-  int cls, optional, rank;
-  int sym[3], plus[3]; /* each dim = value of sym (+plus); D_CONST: plus alone */
-} vshape;
-
-static const vshape SHAPES[] = {
-    {"/entities/type", TB_H5_INT, 0, 1, {D_N}, {0}},
-    {"/entities/region", TB_H5_INT, 0, 1, {D_N}, {0}},
-    {"/entities/weights", TB_H5_FLOAT, 0, 2, {D_N, D_CONST}, {0, 4}},
-    {"/entities/discount_rate", TB_H5_FLOAT, 0, 1, {D_N}, {0}},
-    {"/entities/risk_aversion", TB_H5_FLOAT, 0, 1, {D_N}, {0}},
-    {"/entities/pay_cap", TB_H5_FLOAT, 0, 1, {D_N}, {0}},
-    {"/entities/bargaining_weight", TB_H5_FLOAT, 1, 1, {D_N}, {0}},
-    {"/deals/importer", TB_H5_INT, 0, 1, {D_M}, {0}},
-    {"/deals/party_ptr", TB_H5_INT, 0, 1, {D_M}, {1}},
-    {"/deals/party_entity", TB_H5_INT, 0, 1, {D_P}, {0}},
-    {"/deals/comp_ptr", TB_H5_INT, 0, 1, {D_P}, {1}},
-    {"/deals/comp_dim", TB_H5_INT, 0, 1, {D_C}, {0}},
-    {"/deals/comp_prob", TB_H5_FLOAT, 0, 1, {D_C}, {0}},
-    {"/deals/flow_ptr", TB_H5_INT, 0, 1, {D_C}, {1}},
-    {"/deals/flow_period", TB_H5_INT, 0, 1, {D_F}, {0}},
-    {"/deals/flow_amount", TB_H5_FLOAT, 0, 1, {D_F}, {0}},
-    {"/deals/period", TB_H5_INT, 0, 1, {D_M}, {0}},
-    {"/deals/sector", TB_H5_INT, 0, 1, {D_M}, {0}},
-    {"/deals/export_region", TB_H5_INT, 0, 1, {D_M}, {0}},
-    {"/deals/import_region", TB_H5_INT, 0, 1, {D_M}, {0}},
-    {"/deals/trade_value", TB_H5_FLOAT, 0, 1, {D_M}, {0}},
-    {"/deals/cost", TB_H5_FLOAT, 0, 1, {D_M}, {0}},
-    {"/model/translation", TB_H5_FLOAT, 1, 3, {D_CONST, D_CONST, D_CONST}, {4, 4, 4}},
-    {"/network/col", TB_H5_INT, 0, 1, {D_E}, {0}},
-    {"/network/ptr", TB_H5_INT, 0, 1, {D_N}, {1}},
-    {"/network/weight", TB_H5_FLOAT, 0, 1, {D_E}, {0}},
-    {"/trade/base_exports", TB_H5_FLOAT, 0, 2, {D_R, D_T}, {0, 0}},
-    {"/trade/base_imports", TB_H5_FLOAT, 0, 2, {D_R, D_T}, {0, 0}},
-    {"/io/A", TB_H5_FLOAT, 0, 2, {D_S, D_S}, {0, 0}},
-    {"/io/value_added", TB_H5_FLOAT, 0, 1, {D_S}, {0}},
-    {"/io/employment", TB_H5_FLOAT, 0, 1, {D_S}, {0}},
-    {"/io/import_share", TB_H5_FLOAT, 0, 1, {D_S}, {0}},
-};
+enum { D_N = TB_DIM_N, D_M = TB_DIM_M, D_P = TB_DIM_P, D_C = TB_DIM_C, D_F = TB_DIM_F, D_E = TB_DIM_E,
+       D_R = TB_DIM_R, D_T = TB_DIM_T, D_S = TB_DIM_S, D_CONST = TB_DIM_CONST, D_NSYM = TB_DIM_NSYM };
+static const char *SYM = TB_DIM_SYMBOLS;
+typedef tb_input_field vshape;
+#define SHAPES tb_input_fields
+#define NSHAPES ((size_t)tb_input_nfields)
 
 /* ---- structure: hard links to the model's datasets, nothing unknown in its groups ---- */
 
@@ -94,7 +58,7 @@ static const char *const GROUPS[] = {"/entities", "/deals", "/model", "/network"
 #define HARD_LINKS_ONLY "rule: hard links only; tradebal reads this one file"
 
 static int known_dataset(const char *name) {
-  for (size_t i = 0; i < sizeof SHAPES / sizeof SHAPES[0]; i++)
+  for (size_t i = 0; i < NSHAPES; i++)
     if (!strcmp(SHAPES[i].name, name)) return 1;
   return 0;
 }
@@ -160,7 +124,7 @@ static int check_shapes(vstate *V) {
   TB_CALL(check_links(V));
   for (int i = 0; i < D_NSYM; i++) sym[i] = -1;
   const char *def[D_NSYM] = {0};
-  for (size_t i = 0; i < sizeof SHAPES / sizeof SHAPES[0]; i++) {
+  for (size_t i = 0; i < NSHAPES; i++) {
     const vshape *s = &SHAPES[i];
     tb_h5_info in;
     TB_CALL(tb_h5_info_of(V->f, s->name, &in));
@@ -262,6 +226,19 @@ static int check_range(vstate *V, vrange R, int64_t nrows) {
   if (R.ncols <= 0) return TB_OK; /* zero columns: nothing to check */
   TB_CALL(scan(V, R.name, R.is_int, R.ncols, nrows, 0, range_chunk, &R));
   return vreport(V);
+}
+
+/* The element rule of an input field, from its table entry (the same text as docs/formats.md). */
+static int check_field(vstate *V, const char *name) {
+  const tb_input_field *f = tb_input_field_find(name);
+  if (!f || !f->range) return TB_ERR(TB_ERR_INTERNAL, "%s: no range rule in tb_input_fields", name);
+  const tb_input_dims *D = V->D;
+  const int64_t size[D_NSYM] = {D->N, D->M, D->P, D->C, D->F, D->E, D->R, D->T, D->S, 0};
+  int64_t ncols = 1;
+  for (int k = 1; k < f->rank; k++) ncols *= f->sym[k] == D_CONST ? f->plus[k] : size[f->sym[k]] + f->plus[k];
+  const double hi = f->hi_dim == TB_DIM_NONE ? f->hi : (double)size[f->hi_dim] - 1;
+  const vrange R = {f->name, f->cls == TB_CLASS_INT, f->lo, hi, f->lo_open, 0, f->inf_ok, f->rule, ncols};
+  return check_range(V, R, size[f->sym[0]] + f->plus[0]);
 }
 
 /* ---- CSR pointers ------------------------------------------------------ */
@@ -473,42 +450,40 @@ int tb_input_validate(tb_h5 *f, tb_input_dims *D) {
     tb_error_adopt(rc, tb_error_message());
     return rc;
   }
-  const double INF = INFINITY;
-  const double R1 = (double)D->R - 1, N1 = (double)D->N - 1;
   TB_CALL(check_translation(&V));
-  TB_CALL(check_range(&V, (vrange){"/entities/type", 1, 0, 3, 0, 0, 0, "type in 0..3", 1}, D->N));
-  TB_CALL(check_range(&V, (vrange){"/entities/region", 1, 0, R1, 0, 0, 0, "region in 0..R-1", 1}, D->N));
+  TB_CALL(check_field(&V, "/entities/type"));
+  TB_CALL(check_field(&V, "/entities/region"));
   TB_CALL(scan(&V, "/entities/weights", 0, 4, D->N, 0, weights_chunk, NULL));
   TB_CALL(vreport(&V));
   TB_CALL(check_kappa(&V));
-  TB_CALL(check_range(&V, (vrange){"/entities/discount_rate", 0, -1, INF, 1, 0, 0, "r_e > -1 and finite", 1}, D->N));
-  TB_CALL(check_range(&V, (vrange){"/entities/risk_aversion", 0, 0, INF, 0, 0, 0, "rho_e >= 0 and finite", 1}, D->N));
-  TB_CALL(check_range(&V, (vrange){"/entities/pay_cap", 0, 0, INF, 0, 0, 1, "cap_e >= 0 (may be +inf)", 1}, D->N));
+  TB_CALL(check_field(&V, "/entities/discount_rate"));
+  TB_CALL(check_field(&V, "/entities/risk_aversion"));
+  TB_CALL(check_field(&V, "/entities/pay_cap"));
   if (D->has_beta)
-    TB_CALL(check_range(&V, (vrange){"/entities/bargaining_weight", 0, 0, INF, 1, 0, 0, "beta_e > 0 and finite", 1}, D->N));
+    TB_CALL(check_field(&V, "/entities/bargaining_weight"));
   TB_CALL(check_csr(&V, (vcsr){"/deals/party_ptr", D->M, D->P, 2, TB_MAX_PARTIES, "/deals/party_entity"}));
-  TB_CALL(check_range(&V, (vrange){"/deals/party_entity", 1, 0, N1, 0, 0, 0, "entity id in 0..N-1", 1}, D->P));
+  TB_CALL(check_field(&V, "/deals/party_entity"));
   TB_CALL(check_deal_parties(&V));
   TB_CALL(check_csr(&V, (vcsr){"/deals/comp_ptr", D->P, D->C, 0, INT64_MAX, "/deals/comp_dim"}));
-  TB_CALL(check_range(&V, (vrange){"/deals/comp_dim", 1, 0, 4, 0, 0, 0, "dimension in 0..4", 1}, D->C));
-  TB_CALL(check_range(&V, (vrange){"/deals/comp_prob", 0, 0, 1, 0, 0, 0, "p_c in [0,1]", 1}, D->C));
+  TB_CALL(check_field(&V, "/deals/comp_dim"));
+  TB_CALL(check_field(&V, "/deals/comp_prob"));
   TB_CALL(check_csr(&V, (vcsr){"/deals/flow_ptr", D->C, D->F, 0, INT64_MAX, "/deals/flow_period"}));
-  TB_CALL(check_range(&V, (vrange){"/deals/flow_period", 1, 0, 2147483647.0, 0, 0, 0, "t >= 0", 1}, D->F));
-  TB_CALL(check_range(&V, (vrange){"/deals/flow_amount", 0, -INF, INF, 0, 0, 0, "a_f finite", 1}, D->F));
-  TB_CALL(check_range(&V, (vrange){"/deals/period", 1, 0, (double)D->T - 1, 0, 0, 0, "period in 0..T-1", 1}, D->M));
-  TB_CALL(check_range(&V, (vrange){"/deals/sector", 1, 0, (double)D->S - 1, 0, 0, 0, "sector in 0..S-1", 1}, D->M));
-  TB_CALL(check_range(&V, (vrange){"/deals/export_region", 1, 0, R1, 0, 0, 0, "region in 0..R-1", 1}, D->M));
-  TB_CALL(check_range(&V, (vrange){"/deals/import_region", 1, -1, R1, 0, 0, 0, "region in 0..R-1 or -1", 1}, D->M));
-  TB_CALL(check_range(&V, (vrange){"/deals/trade_value", 0, 0, INF, 0, 0, 0, "m_d >= 0 and finite", 1}, D->M));
-  TB_CALL(check_range(&V, (vrange){"/deals/cost", 0, 0, INF, 0, 0, 0, "k_d >= 0 and finite", 1}, D->M));
+  TB_CALL(check_field(&V, "/deals/flow_period"));
+  TB_CALL(check_field(&V, "/deals/flow_amount"));
+  TB_CALL(check_field(&V, "/deals/period"));
+  TB_CALL(check_field(&V, "/deals/sector"));
+  TB_CALL(check_field(&V, "/deals/export_region"));
+  TB_CALL(check_field(&V, "/deals/import_region"));
+  TB_CALL(check_field(&V, "/deals/trade_value"));
+  TB_CALL(check_field(&V, "/deals/cost"));
   TB_CALL(check_csr(&V, (vcsr){"/network/ptr", D->N, D->E, 0, INT64_MAX, "/network/col"}));
-  TB_CALL(check_range(&V, (vrange){"/network/col", 1, 0, N1, 0, 0, 0, "entity id in 0..N-1", 1}, D->E));
-  TB_CALL(check_range(&V, (vrange){"/network/weight", 0, 0, INF, 0, 0, 0, "weight >= 0 and finite", 1}, D->E));
-  TB_CALL(check_range(&V, (vrange){"/trade/base_exports", 0, 0, INF, 0, 0, 0, ">= 0 and finite", D->T}, D->R));
-  TB_CALL(check_range(&V, (vrange){"/trade/base_imports", 0, 0, INF, 0, 0, 0, ">= 0 and finite", D->T}, D->R));
-  TB_CALL(check_range(&V, (vrange){"/io/value_added", 0, -INF, INF, 0, 0, 0, "finite", 1}, D->S));
-  TB_CALL(check_range(&V, (vrange){"/io/employment", 0, 0, INF, 0, 0, 0, ">= 0 and finite", 1}, D->S));
-  TB_CALL(check_range(&V, (vrange){"/io/import_share", 0, 0, 1, 0, 0, 0, "share in [0,1]", 1}, D->S));
+  TB_CALL(check_field(&V, "/network/col"));
+  TB_CALL(check_field(&V, "/network/weight"));
+  TB_CALL(check_field(&V, "/trade/base_exports"));
+  TB_CALL(check_field(&V, "/trade/base_imports"));
+  TB_CALL(check_field(&V, "/io/value_added"));
+  TB_CALL(check_field(&V, "/io/employment"));
+  TB_CALL(check_field(&V, "/io/import_share"));
   TB_CALL(check_io_tables(&V));
   return TB_OK;
 }
