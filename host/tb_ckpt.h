@@ -1,4 +1,4 @@
-/* Checkpoint and restart (README "Checkpoint and restart"). At safe points the run asks
+/* Checkpoint and restart (docs/user-guide.md, "Checkpoint and restart"). At safe points the run asks
  * tb_ckpt_due whether to write its state now: periodically (checkpoint.every), or to stop
  * because SIGTERM or SIGUSR1 arrived or checkpoint.walltime is near. Every rank writes its
  * own file DIR/rank-NNNNNN.ckpt (temporary file, fsync, rename; the previous one kept as

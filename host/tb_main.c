@@ -353,7 +353,7 @@ static int plain_command(int argc, char **argv, int *rc) {
   if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || (!strcmp(cmd, "help") && argc < 3)) {
     fputs(OVERVIEW, stdout);
   } else if (!strcmp(cmd, "help") || (help && help_of(cmd))) {
-    const char *topic = !strcmp(cmd, "help") ? argv[2] : cmd;
+    const char *topic = !strcmp(cmd, "help") && !help ? argv[2] : cmd;
     if (!help_of(topic)) *rc = TB_ERR(TB_ERR_USAGE, "help: unknown command '%s' (try tradebal --help)", topic);
     else fputs(help_of(topic), stdout);
   } else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {

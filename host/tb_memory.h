@@ -1,5 +1,5 @@
 /* Host memory a run needs per rank, estimated from the validated dimensions before anything large
- * is allocated, and checked against run.memory_limit (README "Memory"). */
+ * is allocated, and checked against run.memory_limit (docs/user-guide.md, "Memory"). */
 #ifndef TB_MEMORY_H
 #define TB_MEMORY_H
 

@@ -4,7 +4,7 @@
 #SBATCH --cpus-per-task=2
 #SBATCH --time=00:10:00
 # The bundled example: install what is missing, build, generate the example input
-# (seeded, so always the same file) and run the main job on it. CPU, one process.
+# (seeded, so always the same file), run the main job on it and draw its report. CPU, one process.
 set -euo pipefail
 # under sbatch $0 is Slurm's spooled copy: then the repository is where the job was submitted
 ROOT=$(dirname "$0")/..
@@ -18,3 +18,4 @@ if [ ! -f examples/example.h5 ]; then
     --periods 6 --sectors 24 --seed 2026
 fi
 build/tradebal run -c configs/example.ini --overwrite
+build/tradebal report examples/example_out.h5 -o examples/report --overwrite

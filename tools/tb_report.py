@@ -416,7 +416,7 @@ def main(argv):
     inp = Inputs(a.files)
     tmp = f"{out}.tmp-{os.getpid()}"
     try:
-        os.makedirs(tmp)
+        os.mkdir(tmp)  # the parent must exist, as for every tradebal output
     except OSError as e:
         fail(4, f"{tmp}: cannot create the folder ({e.strerror})")
     try:
