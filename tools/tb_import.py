@@ -15,6 +15,8 @@ import os
 import shutil
 import sys
 
+from tb_tool import fail, run
+
 try:
     import h5py
     import numpy as np
@@ -24,16 +26,6 @@ except ImportError as e:  # pragma: no cover - an installation problem
     sys.exit(1)
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-
-
-class ImportError_(Exception):
-    def __init__(self, code, msg):
-        super().__init__(msg)
-        self.code = code
-
-
-def fail(code, msg):
-    raise ImportError_(code, msg)
 
 
 def rows_of(path, ncols, what):
@@ -332,8 +324,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except ImportError_ as e:
-        print(f"tradebal: error: import: {e}", file=sys.stderr)
-        sys.exit(e.code)
+    run("import", main)

@@ -16,18 +16,10 @@ import os
 import shutil
 import sys
 
+from tb_tool import fail, run
+
 FIG_W, FIG_H, DPI = 9.0, 5.0, 100  # every figure is 900 x 500 pixels
 STATUS = ["WIN_WIN", "REPAIRABLE", "NOT_WIN_WIN"]
-
-
-class ReportError(Exception):
-    def __init__(self, code, msg):
-        super().__init__(msg)
-        self.code = code
-
-
-def fail(code, msg):
-    raise ReportError(code, msg)
 
 
 try:
@@ -438,12 +430,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except ReportError as e:
-        print(f"tradebal: error: report: {e}", file=sys.stderr)
-        sys.exit(e.code)
-    except (KeyError, ValueError, IndexError) as e:
-        print(f"tradebal: error: report: the file does not have the layout of docs/formats.md ({e!r})",
-              file=sys.stderr)
-        sys.exit(3)
+    run("report", main, (KeyError, ValueError, IndexError))
