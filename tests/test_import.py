@@ -90,6 +90,13 @@ for k, n in enumerate(names[1:6], 1):  # a partner exports what the US imports f
     check(abs(ex[k].sum() - float(p["imports_musd"])) < 0.05 and abs(im[k].sum() - float(p["exports_musd"])) < 0.05,
           f"{n}: 12 months add up to the annual figures")
 check(abs(im[0].sum() - ex[1:].sum()) < 1e-6 and abs(ex[0].sum() - im[1:].sum()) < 1e-6, "the partners add up to the US")
+# the file as the Census publishes it (xlsx, read with openpyxl) gives the same tables as its CSV copy
+rc, out, err = run("import", "census", f"{CENSUS}/raw/country.xlsx", "--partners", "5", "-o", "xlsx.h5", "--overwrite")
+check(rc == 0, f"census import of the published xlsx: {rc} {err}")
+if rc == 0:
+    with h5py.File("xlsx.h5", "r") as f:
+        check(np.array_equal(f["trade/base_exports"][()], ex) and np.array_equal(f["trade/base_imports"][()], im)
+              and list(f["trade"].attrs["region_names"]) == names, "xlsx and CSV give the same tables")
 rc, out, err = run("import", "census", f"{CENSUS}/country.csv", "--annual", "--partners", "5", "-o", "year.h5")
 with h5py.File("year.h5", "r") as f:
     check(f["trade/base_exports"].shape == (7, 1) and abs(f["trade/base_exports"][2, 0] - 418618.659183) < 1e-6,
