@@ -196,7 +196,7 @@ typedef struct {
   const char *name;
   int is_int;
   double lo, hi;
-  int lo_open, hi_open, inf_ok;
+  int lo_open, inf_ok;
   const char *rule;
   int64_t ncols; /* columns of a rank-2 dataset, for [row,col] messages */
 } vrange;
@@ -207,7 +207,7 @@ static void range_chunk(vstate *V, int64_t row0, int64_t n, const void *buf, voi
   for (int64_t i = 0; i < m; i++) {
     double v = R->is_int ? (double)((const int64_t *)buf)[i] : ((const double *)buf)[i];
     int bad = isnan(v) || (!R->inf_ok && isinf(v)) || v < R->lo || v > R->hi ||
-              (R->lo_open && v == R->lo) || (R->hi_open && v == R->hi);
+              (R->lo_open && v == R->lo);
     if (!bad) continue;
     int64_t row = row0 + i / R->ncols, g = row0 * R->ncols + i;
     char val[64];
@@ -237,7 +237,7 @@ static int check_field(vstate *V, const char *name) {
   int64_t ncols = 1;
   for (int k = 1; k < f->rank; k++) ncols *= f->sym[k] == D_CONST ? f->plus[k] : size[f->sym[k]] + f->plus[k];
   const double hi = f->hi_dim == TB_DIM_NONE ? f->hi : (double)size[f->hi_dim] - 1;
-  const vrange R = {f->name, f->cls == TB_CLASS_INT, f->lo, hi, f->lo_open, 0, f->inf_ok, f->rule, ncols};
+  const vrange R = {f->name, f->cls == TB_CLASS_INT, f->lo, hi, f->lo_open, f->inf_ok, f->rule, ncols};
   return check_range(V, R, size[f->sym[0]] + f->plus[0]);
 }
 
@@ -436,7 +436,6 @@ static int check_io_tables(vstate *V) {
 done:
   free(row);
   free(col);
-  rc = tb_comm_agree(rc);
   rc = tb_comm_agree(rc);
   if (rc) return rc;
   return vreport(V);

@@ -269,13 +269,14 @@ def section_surplus(inp, out):
         return missing("deal surplus by status", "The files hold no /deals group (a run's output has it).")
     status, surplus = st[()], su[()]
     fig, ax = new_figure()
-    lim = np.arcsinh(surplus).min(), np.arcsinh(surplus).max()
-    bins = np.linspace(lim[0], lim[1] if lim[1] > lim[0] else lim[0] + 1, 80)
+    scaled = np.arcsinh(surplus)  # once: the limits and every status's histogram use it
+    lo, hi = (scaled.min(), scaled.max()) if scaled.size else (0.0, 1.0)
+    bins = np.linspace(lo, hi if hi > lo else lo + 1, 80)
     rows = []
     for s, name in enumerate(STATUS):
         x = surplus[status == s]
         if x.size:
-            ax.hist(np.arcsinh(x), bins=bins, histtype="step", lw=1.5, label=f"{name} ({x.size})")
+            ax.hist(scaled[status == s], bins=bins, histtype="step", lw=1.5, label=f"{name} ({x.size})")
         how = f"over /deals/surplus where /deals/status == {s}"
         stats = [x.size, x.sum(), x.mean(), np.median(x), np.quantile(x, 0.05), np.quantile(x, 0.95)] \
             if x.size else [0, 0.0, math.nan, math.nan, math.nan, math.nan]
