@@ -44,18 +44,19 @@ static int64_t lower_bound(const item *v, int64_t n, u128 x) { /* first index wi
   return lo;
 }
 
-/* Largest x with global cost(key < x) <= B (all items when the total fits). */
+/* Largest x with global cost(key < x) <= B (all items when the total fits); the double-double
+ * cost is compared exactly, so a prefix over B by less than half an ulp is not funded. */
 static int budget_cut(const item *v, int64_t n, const double *prefix, double B, u128 *cut) {
   u128 lo = 0, hi = ~(u128)0;
   double c[2] = {prefix[2 * n], prefix[2 * n + 1]};
   TB_CALL(tb_comm_sum_dd(c, 1));
-  if (c[0] + c[1] <= B) return *cut = hi, TB_OK;
+  if (tb_dd_le(c, B)) return *cut = hi, TB_OK;
   while (hi - lo > 1) { /* C(lo) <= B < C(hi) */
     const u128 mid = lo + (hi - lo) / 2;
     const int64_t k = lower_bound(v, n, mid);
     c[0] = prefix[2 * k], c[1] = prefix[2 * k + 1];
     TB_CALL(tb_comm_sum_dd(c, 1));
-    if (c[0] + c[1] <= B) lo = mid;
+    if (tb_dd_le(c, B)) lo = mid;
     else hi = mid;
   }
   *cut = lo;

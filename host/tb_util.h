@@ -2,6 +2,7 @@
 #ifndef TB_UTIL_H
 #define TB_UTIL_H
 
+#include <math.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,16 @@ static inline void tb_dd_add(double *pair, double x) {
   double s = pair[0] + x, v = s - pair[0];
   pair[1] += (pair[0] - (s - v)) + (x - v);
   pair[0] = s;
+}
+
+/* Exactly whether pair[0] + pair[1] <= b, without rounding the pair to a double first:
+ * TwoSum renormalises it exactly to hi + lo with |lo| <= ulp(hi) / 2, so the sum is <= b
+ * exactly when hi < b, or hi == b and lo <= 0 (MODEL.md section 4's budget rule). */
+static inline int tb_dd_le(const double *pair, double b) {
+  if (b == (double)INFINITY) return 1; /* also when the pair itself overflowed */
+  const double hi = pair[0] + pair[1], v = hi - pair[0];
+  const double lo = (pair[0] - (hi - v)) + (pair[1] - v);
+  return hi < b || (hi == b && lo <= 0.0);
 }
 
 /* Running double-double sums: pair k+1 (at p + 2) = pair k (at p) + x. */

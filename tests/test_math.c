@@ -3,6 +3,7 @@
 #include "tb_model.h"
 #include "tb_math.h"
 #include "tb_test.h"
+#include "tb_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -344,7 +345,25 @@ static void test_import_charge(void) {
   CHECK(!memcmp(t0, o.transfer, sizeof t0), "zero charge changes nothing");
 }
 
+/* MODEL.md section 4's budget rule compares a double-double running cost with B exactly: costs
+ * 2^-53 then 1 sum to 1 + 2^-53, which rounds to 1 but is over a budget of 1. */
+static void test_budget_compare(void) {
+  const double tiny = ldexp(1.0, -53);
+  double pair[2] = {0.0, 0.0};
+  tb_dd_add(pair, tiny);
+  tb_dd_add(pair, 1.0);
+  CHECK(pair[0] + pair[1] == 1.0, "the rounded sum is 1 (the trap)");
+  CHECK(!tb_dd_le(pair, 1.0), "1 + 2^-53 <= 1 must be false");
+  CHECK(tb_dd_le(pair, nextafter(1.0, 2.0)), "1 + 2^-53 <= 1 + 2^-52");
+  CHECK(tb_dd_le(pair, INFINITY), "anything <= +inf");
+  const double under[2] = {1.0, -tiny / 2}, exact[2] = {1.0, 0.0}, split[2] = {0.5, 0.5};
+  CHECK(tb_dd_le(under, 1.0) && !tb_dd_le(under, nextafter(1.0, 0.0)), "1 - 2^-54 is within 1, over 1 - 2^-53");
+  CHECK(tb_dd_le(exact, 1.0) && tb_dd_le(split, 1.0), "equal totals are within the budget");
+  CHECK(!tb_dd_le(exact, 0.0) && tb_dd_le((const double[2]){0.0, 0.0}, 0.0), "budget 0");
+}
+
 int main(void) {
+  test_budget_compare();
   test_import_charge();
   test_value_rules();
   test_prototype();

@@ -301,6 +301,9 @@ def section_opportunities(inp, out, top):
     _, index = inp.find("/opportunities/sector_index")
     if deal is None or index is None:
         return missing("opportunities", "The files hold no /opportunities group (a run's output has it).")
+    nopp = inp.attr("/opportunities", "opportunities", "?")
+    if deal.shape[0] == 0:
+        return no_opportunity(nopp, index[()])
     n = min(top, deal.shape[0])
     d, r, fu, si = deal[:n], ratio[:n], funded[:n], index[()]
     fig, (a1, a2) = new_figure(2)
@@ -319,11 +322,23 @@ def section_opportunities(inp, out, top):
     rows = [[td_text(k + 1), td_src(d[k], f"/opportunities/deal[{k}]"), td_src(r[k], f"/opportunities/ratio[{k}]"),
              td_src(fu[k], f"/opportunities/funded[{k}]")] for k in range(n)]
     srows = [[td_text(s), td_src(si[s], f"/opportunities/sector_index[{s}]")] for s in range(si.size)]
-    nopp = inp.attr("/opportunities", "opportunities", "?")
     nf = inp.attr("/opportunities", "funded_count", "?")
     return (f"<p>{deal.shape[0]} undervalued of {nopp} opportunities; {nf} funded.</p>{img}"
             + table("opportunities", ["rank", "deal", "u^B", "funded"], rows)
             + "<h3>Sector opportunity index</h3>" + table("sector_index", ["sector", "index"], srows))
+
+
+def no_opportunity(nopp, si):
+    """O = 0 (MODEL.md section 4 allows it): a sentence instead of an empty figure."""
+    why = ("no deal has a preparation cost (every /deals/cost is 0), so there is nothing to fund"
+           if str(nopp) == "0" else
+           f"of {nopp} deals with a preparation cost, none is win-win or repairable with a conservative "
+           "value ratio u^B of at least funding.theta, so nothing is ranked or funded")
+    text = f'<p class="empty">No undervalued opportunity: {html.escape(why)}.</p>'
+    if not np.isfinite(si).any():
+        return text
+    srows = [[td_text(s), td_src(si[s], f"/opportunities/sector_index[{s}]")] for s in range(si.size)]
+    return text + "<h3>Sector opportunity index</h3>" + table("sector_index", ["sector", "index"], srows)
 
 
 def section_network(inp, out, top):
@@ -361,7 +376,7 @@ def section_network(inp, out, top):
 
 CSS = """body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.85em}td,th{border:1px solid #ccc;padding:2px 6px}
-td[data-v]{text-align:right;font-family:monospace}.missing{background:#fff3cd;padding:0.5em}
+td[data-v]{text-align:right;font-family:monospace}.missing{background:#fff3cd;padding:0.5em}.empty{background:#eef;padding:0.5em}
 code{background:#eee}"""
 
 
