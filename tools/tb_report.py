@@ -354,9 +354,13 @@ def section_network(inp, out, top):
     I = infl[()]
     order = np.argsort(-I, kind="stable")[:top]
     fig, (a1, a2) = new_figure(2)
-    a1.bar(range(len(names)), mult, color="#37a")
+    fin = np.isfinite(mult)  # NaN: no deal trades under that policy, so sum(b) = 0 (docs/model.md)
+    a1.bar(np.arange(len(names))[fin], mult[fin], color="#37a")
+    for i in np.nonzero(~fin)[0]:
+        a1.text(i, 1.0, "n/a\n(nothing\ntrades)", ha="center", va="center", fontsize=8)
     a1.set_xticks(range(len(names)), names)
-    a1.set_ylim(min(1.0, mult.min()) * 0.95, mult.max() * 1.05)
+    lo, hi = (min(1.0, mult[fin].min()), max(1.0, mult[fin].max())) if fin.any() else (1.0, 1.0)
+    a1.set_ylim(lo * 0.95, hi * 1.05)
     a1.set_ylabel("network multiplier sum(x) / sum(b)")
     a1.set_title("Network multiplier per policy")
     a2.barh(range(len(order))[::-1], I[order], color="#a73")
