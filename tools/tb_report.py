@@ -179,12 +179,18 @@ def section_cert_price(inp, out):
         return missing("certificate price path", "The run has no certificate policy.")
     h, _ = home_region(inp)
     fig, ax = new_figure()
-    rows = []
-    for p in certs:
+    rows, prices = [], {p: f[f"/policies/{p}/regions/cert_price"][h, :] for p in certs}
+    finite = np.concatenate([c[np.isfinite(c)] for c in prices.values()])
+    top = finite.max() * 1.1 if finite.size and finite.max() > 0 else 1.0
+    for p, c in prices.items():
         src = f"/policies/{p}/regions/cert_price"
-        c = f[src][h, :]
-        ax.step(range(len(c)), c, where="mid", marker="o", label=p)
+        line = ax.step(range(len(c)), np.where(np.isfinite(c), c, np.nan), where="mid", marker="o", label=p)[0]
+        inf = np.nonzero(np.isposinf(c))[0]  # no supply met positive demand: nothing can be bought
+        if inf.size:
+            ax.plot(inf, np.full(inf.size, top), "^", color=line.get_color(), label=f"{p}: +inf (no certificates)")
         rows.append([td_text(p)] + [td_src(c[t], f"{src}[{h},{t}]") for t in range(len(c))])
+    ax.set_ylim(0, top * 1.05)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("period")
     ax.set_ylabel("certificate price P* (premium per unit of imports)")
     ax.set_title(f"Certificate price path, home region {h}")
@@ -283,7 +289,13 @@ def section_surplus(inp, out):
         kinds = ["count", "sum", "mean", "median", "q05", "q95"]
         rows.append([td_text(name)] + [td_derived(v, f"{k} {how}") for k, v in zip(kinds, stats)])
     ticks = np.array([-1e8, -1e6, -1e4, -100, -1, 0, 1, 100, 1e4, 1e6, 1e8])
-    ticks = ticks[(ticks >= surplus.min()) & (ticks <= surplus.max())] if surplus.size else ticks[:0]
+    if surplus.size:  # the extremes too, so a narrow range (e.g. -10..-3) still has labels
+        inside = ticks[(ticks > surplus.min()) & (ticks < surplus.max())]
+        ends = [surplus.min(), surplus.max()]
+        far = [t for t in inside if min(abs(np.arcsinh(t) - np.arcsinh(e)) for e in ends) > 0.05 * (hi - lo)]
+        ticks = np.unique(np.concatenate([far, ends]))
+    else:
+        ticks = ticks[:0]
     ax.set_xticks(np.arcsinh(ticks), [fmt(t) for t in ticks])
     ax.set_xlabel("deal surplus S_d (million USD, asinh scale)")
     ax.set_ylabel("deals")
