@@ -465,8 +465,9 @@ static int create_datasets(tb_h5 *o, const tb_gen_params *g, const deal_sizes *z
 }
 
 static int check_params(const tb_gen_params *g) {
-  if (g->N < 2 || g->M < 0 || g->R < 1 || g->T < 1 || g->S < 1 || g->batch < 1)
-    return TB_ERR(TB_ERR_USAGE, "generate: need entities >= 2, deals >= 0, regions, periods, sectors and batch >= 1");
+  if (g->N < 2 || g->M < 1 || g->R < 1 || g->T < 1 || g->S < 1 || g->batch < 1)
+    return TB_ERR(TB_ERR_USAGE, "generate: need entities >= 2 and deals, regions, periods, sectors and batch >= 1 "
+                                "(MODEL.md section 1: M >= 1)");
   if (g->R > INT32_MAX || g->T > INT32_MAX || g->S > 100000)
     return TB_ERR(TB_ERR_USAGE, "generate: regions and periods must fit in int32 and sectors <= 100000");
   return TB_OK;
