@@ -14,7 +14,7 @@ import sys
 import h5py
 import numpy as np
 
-from tbcheck import Checks, Tradebal
+from tbcheck import Checks, Tradebal, h5_differences
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "boundary"))
@@ -107,28 +107,8 @@ def ok(r, what):
     return r.returncode == 0
 
 
-def snapshot(path):
-    """Every dataset and every attribute below the root: name -> (shape, type, bytes)."""
-    out = {}
-
-    def visit(name, obj):
-        if isinstance(obj, h5py.Dataset):
-            v = obj[()]
-            out[name] = (obj.shape, obj.dtype.str, np.asarray(v).tobytes())
-        for k, v in obj.attrs.items():
-            out[f"{name}@{k}"] = (np.shape(v), str(np.asarray(v).dtype), np.asarray(v).tobytes())
-    with h5py.File(path, "r") as f:
-        f.visititems(visit)
-    return out
-
-
 def same(a, b, what):
-    """h5diff (data and attributes but the root's), and bitwise with shapes: h5diff exits 0 when it calls two
-    datasets of different shapes 'not comparable', which would hide 0 rows against 1."""
-    r = subprocess.run(["h5diff", "--exclude-attribute", "/", a, b], capture_output=True, text=True)
-    check(r.returncode == 0, f"{what}: h5diff {a} {b} differ: {r.stdout[-300:]}")
-    sa, sb = snapshot(a), snapshot(b)
-    diff = sorted(k for k in sa.keys() | sb.keys() if sa.get(k) != sb.get(k))
+    diff = h5_differences(a, b)
     check(not diff, f"{what}: {a} and {b} differ in {diff[:5]}")
 
 
