@@ -62,7 +62,8 @@ def deals_ref(w):
         i = d["importer"]
         bid.append(math.inf if d["m"] == 0 else (sum(capped) - capped[i] + s_list[i]) / d["m"])
     return dict(V=np.array(V), kappa=np.array(kappa), S=np.array(S), F=np.array(F),
-                status=np.array(status, np.uint8), bid=np.array(bid))
+                status=np.array(status, np.uint8), bid=np.array(bid),
+                m=np.array([x["m"] for x in w["deals"]]), k=np.array([x["k"] for x in w["deals"]]))
 
 
 def covered(spec, w):
@@ -90,10 +91,8 @@ def policy_refs(w, f, d, funded):
                       floor=float(spec.get("floor", 0)))
         cov = covered(spec, w)
         ref = market_ref(f, {"/deals/status": d["status"], "/deals/bid": d["bid"]}, funded, kind, cov, **kw)
-        ref["covered"], ref["kind"] = cov, kind
         traded = ref["outcome"] == 0
-        m = np.array([x["m"] for x in w["deals"]])
-        ref["surplus"] = float((d["S"] - ref["premium"] * m)[traded].sum())
+        ref["surplus"] = float((d["S"] - ref["premium"] * d["m"])[traded].sum())
         ref["balance"] = float((ref["exports"] - ref["imports"])[w["home"]].sum())
         ref["revenue"] = kw.get("rate", 0.0) * float(ref["imports"][np.array(cov)].sum()) if kind == "tariff" else 0.0
         ref["Y"] = ref["gdp"] + ref["balance"] + ref["surplus"]  # default weights 1, 0, 1, 1
@@ -177,8 +176,7 @@ def check_funding(name, w, f, o, d):
     si = o["/opportunities/sector_index"][:]
     check(np.array_equal(np.isnan(si), np.isnan(idx)) and rel(np.nan_to_num(si), np.nan_to_num(idx)) <= 1e-12,
           f"{name}: sector index {si} != {idx}")
-    k = np.array([x["k"] for x in w["deals"]])
-    check(o["/opportunities"].attrs["opportunities"] == (k > 0).sum()
+    check(o["/opportunities"].attrs["opportunities"] == (d["k"] > 0).sum()
           and o["/opportunities"].attrs["funded_count"] == frank.sum(), f"{name}: opportunity counts")
     return len(ids), funded
 
@@ -216,9 +214,8 @@ def check_transfers(name, o, d, refs, w):
     deal_of = np.repeat(np.arange(len(sizes)), sizes)
     fv, tr = o["/deals/final_value"][:], o["/deals/transfer"][:]
     money = np.bincount(deal_of, fv / d["kappa"], minlength=len(sizes))
-    m = np.array([x["m"] for x in w["deals"]])
     traded = ref["outcome"] == 0
-    check(rel(money[traded], (d["S"] - ref["premium"] * m)[traded]) <= 1e-9, f"{name}: traded deals keep S - P m")
+    check(rel(money[traded], (d["S"] - ref["premium"] * d["m"])[traded]) <= 1e-9, f"{name}: traded deals keep S - P m")
     nt = ~traded[deal_of]
     check(np.array_equal(fv[nt], o["/deals/value"][nt]) and not tr[nt].any(), f"{name}: untraded deals keep V, no transfer")
 
@@ -280,7 +277,7 @@ def report_text(name):
         return f.read()
 
 
-def case_checks(name, w, o, d, refs, O):
+def case_checks(name, w, f, o, d, refs, O):
     none = refs["none"]
     if name in ("cost_zero", "theta_high", "all_not_win_win"):
         check(O == 0 and "No undervalued opportunity" in report_text(name)
@@ -300,7 +297,6 @@ def case_checks(name, w, o, d, refs, O):
             check(not o[f"/policies/{p}/regions/balance"][:].any() and metric(o, p, "Balance") == 0,
                   f"{name}/{p}: one region without base trade has balance 0")
     if name in ("all_domestic", "trade_value_zero"):
-        f = h5py.File(os.path.join(CASES, name + ".h5"), "r")
         check(np.array_equal(o["/policies/none/regions/exports"][:], f["/trade/base_exports"][:])
               and np.array_equal(o["/policies/none/regions/imports"][:], f["/trade/base_imports"][:]),
               f"{name}: no deal moves a region's trade")
@@ -314,8 +310,12 @@ def case_checks(name, w, o, d, refs, O):
     if name == "cap_zero":
         check(not o["/deals/transfer"][:].any() and not (o["/deals/status"][:] == 1).any(),
               f"{name}: with caps 0 nothing is repairable and nothing is transferred")
-    if name == "cap_inf":
-        check(rel(d["F"], d["S"]) == 0, f"{name}: F = S")
+    if name == "cap_inf":  # F = S: REPAIRABLE exactly where S > 0, and every bid is S / m
+        pp = np.cumsum([0] + [len(x["parties"]) for x in w["deals"]])
+        win = np.array([(d["V"][a:b] > 0).all() for a, b in zip(pp[:-1], pp[1:])])
+        check(np.array_equal(o["/deals/status"][:], np.where(win, 0, np.where(d["S"] > 0, 1, 2))),
+              f"{name}: with caps +inf a deal is repairable exactly when S > 0")
+        check(rel(o["/deals/bid"][:], d["S"] / d["m"]) <= 1e-12, f"{name}: bid = S / m")
     if name == "trade_value_zero":
         check(np.isinf(o["/deals/bid"][:]).all(), f"{name}: every bid +inf")
     if name in ("prob_0_1", "zero_flows"):
@@ -337,13 +337,12 @@ def case_checks(name, w, o, d, refs, O):
         iss, used, exp_ = g["cert_issued"][:], g["cert_used"][:], g["cert_expired"][:]
         # E = 1: period 0 may use the initial allocation q base_exports[r, 0], period t the issue at the end
         # of t - 1 (cert_issued[:, 0] holds both the allocation and period 0's issue)
-        init = 0.5 * h5py.File(os.path.join(CASES, name + ".h5"), "r")["/trade/base_exports"][:, 0]
+        init = 0.5 * f["/trade/base_exports"][:, 0]
         issued_end = iss.copy()
         issued_end[:, 0] -= init
         avail = np.column_stack([init, issued_end[:, :-1]])
         check(rel(exp_, avail - used) <= 1e-12, f"{name}: each period's unused certificates expire at its end")
     if name == "tariff_no_imports":
-        f = h5py.File(os.path.join(CASES, name + ".h5"), "r")
         served = f["/trade/base_imports"][2] * 1.25 ** -1.5
         check(np.array_equal(o["/policies/tariff2/deals/outcome"][:], none["outcome"]), f"{name}: no deal blocked")
         check(rel(o["/policies/tariff2/regions/base_imports_served"][2], served) <= 1e-12
@@ -410,7 +409,7 @@ def one_case(name, w):
         check_transfers(name, o, d, refs, w)
         check_network(name, w, o)
         check_multipliers(name, w, o)
-        case_checks(name, w, o, d, refs, O)
+        case_checks(name, w, f, o, d, refs, O)
         if name == "sweep_two":
             check_sweep_two(o, sweep)
     check_sweep(name, w, sweep)

@@ -333,11 +333,14 @@ def section_opportunities(inp, out, top):
     img = save(fig, out, "opportunities.png")
     rows = [[td_text(k + 1), td_src(d[k], f"/opportunities/deal[{k}]"), td_src(r[k], f"/opportunities/ratio[{k}]"),
              td_src(fu[k], f"/opportunities/funded[{k}]")] for k in range(n)]
-    srows = [[td_text(s), td_src(si[s], f"/opportunities/sector_index[{s}]")] for s in range(si.size)]
     nf = inp.attr("/opportunities", "funded_count", "?")
     return (f"<p>{deal.shape[0]} undervalued of {nopp} opportunities; {nf} funded.</p>{img}"
-            + table("opportunities", ["rank", "deal", "u^B", "funded"], rows)
-            + "<h3>Sector opportunity index</h3>" + table("sector_index", ["sector", "index"], srows))
+            + table("opportunities", ["rank", "deal", "u^B", "funded"], rows) + sector_table(si))
+
+
+def sector_table(si):
+    srows = [[td_text(s), td_src(si[s], f"/opportunities/sector_index[{s}]")] for s in range(si.size)]
+    return "<h3>Sector opportunity index</h3>" + table("sector_index", ["sector", "index"], srows)
 
 
 def no_opportunity(nopp, si):
@@ -347,10 +350,7 @@ def no_opportunity(nopp, si):
            f"of {nopp} deals with a preparation cost, none is win-win or repairable with a conservative "
            "value ratio u^B of at least funding.theta, so nothing is ranked or funded")
     text = f'<p class="empty">No undervalued opportunity: {html.escape(why)}.</p>'
-    if not np.isfinite(si).any():
-        return text
-    srows = [[td_text(s), td_src(si[s], f"/opportunities/sector_index[{s}]")] for s in range(si.size)]
-    return text + "<h3>Sector opportunity index</h3>" + table("sector_index", ["sector", "index"], srows)
+    return text + sector_table(si) if np.isfinite(si).any() else text
 
 
 def section_network(inp, out, top):
