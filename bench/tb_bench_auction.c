@@ -7,7 +7,7 @@
 #include "tb_bench.h"
 #include "tb_error.h"
 #include "tb_policy_sim.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <math.h>
 #include <stdio.h>

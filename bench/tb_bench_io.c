@@ -7,7 +7,7 @@
 #include "tb_block.h"
 #include "tb_error.h"
 #include "tb_h5.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #include "tb_bench.h"
 #include "tb_util.h"
 #include "tb_version.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <omp.h>
 #include <stdio.h>

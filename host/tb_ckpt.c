@@ -4,7 +4,7 @@
 #include "tb_error.h"
 #include "tb_util.h"
 #include "tb_version.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <errno.h>
 #include <nettle/sha2.h>

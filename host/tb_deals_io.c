@@ -4,7 +4,7 @@
 #include "tb_error.h"
 #include "tb_sort.h"
 #include "tb_util.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 #include "tb_block.h"
 #include "tb_error.h"
 #include "tb_util.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <math.h>
 #include <stdlib.h>

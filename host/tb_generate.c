@@ -11,7 +11,7 @@
 #include "tb_run.h"
 #include "tb_util.h"
 #include "tb_version.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 #include "tb_schema.h"
 
 #include "tb_error.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

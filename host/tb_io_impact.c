@@ -1,7 +1,7 @@
 #include "tb_io_impact.h"
 
 #include "tb_error.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

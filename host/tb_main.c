@@ -10,7 +10,7 @@
 #include "tb_sweep_out.h"
 #include "tb_schema.h"
 #include "tb_version.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #include "tb_error.h"
 #include "tb_math.h"
 #include "tb_stream.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <math.h>
 #include <stdio.h>

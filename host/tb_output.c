@@ -1,7 +1,7 @@
 /* Output file safety: never clobber by accident, never leave a partial file. */
 #include "tb_error.h"
 #include "tb_run.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <limits.h>
 #include <stdio.h>

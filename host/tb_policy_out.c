@@ -1,7 +1,7 @@
 #include "tb_policy_out.h"
 
 #include "tb_error.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #include "tb_market.h"
 #include "tb_sort.h"
 #include "tb_util.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <math.h>
 #include <stdlib.h>

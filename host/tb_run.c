@@ -22,7 +22,7 @@
 #include "tb_input.h"
 #include "tb_util.h"
 #include "tb_version.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -6,7 +6,7 @@
 #include "tb_sweep.h"
 #include "tb_policy_out.h"
 #include "tb_version.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <math.h>
 #include <stdio.h>

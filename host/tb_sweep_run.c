@@ -11,7 +11,7 @@
 #include "tb_sweep.h"
 #include "tb_sweep_out.h"
 #include "tb_util.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include "tb_input.h"
 #include "tb_model.h"
 #include "tb_schema.h"
-#include "../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <math.h>
 #include <stdarg.h>

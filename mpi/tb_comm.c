@@ -1,7 +1,7 @@
 #include "tb_comm.h"
 
-#include "../host/tb_block.h"
-#include "../host/tb_error.h"
+#include "tb_block.h"
+#include "tb_error.h"
 
 #include <math.h>
 #include <stdlib.h>

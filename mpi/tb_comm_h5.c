@@ -1,7 +1,7 @@
 /* The MPI side of parallel HDF5: file access and transfer property lists. */
 #include <hdf5.h>
 
-#include "../host/tb_error.h"
+#include "tb_error.h"
 
 #ifdef TB_HAVE_MPI
 #include <mpi.h>

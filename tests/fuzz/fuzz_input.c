@@ -5,7 +5,7 @@
 #include "tb_error.h"
 #include "tb_h5.h"
 #include "tb_input.h"
-#include "../../mpi/tb_comm.h"
+#include "tb_comm.h"
 
 #include <stdint.h>
 #include <stdio.h>
