@@ -2,7 +2,7 @@
  * streamed backend (from host memory, transfers included), in deals/s and GB/s of
  * compulsory bytes, beside a device-to-device copy bandwidth measured in the same run,
  * the CPU backend, and the CuPy peer on the same deals. Needs no HDF5: the deals are
- * synthetic (host/tb_synth.h). Usage: tb_bench_gpu_deals [DEALS] [REPEATS] [PYTHON PEER] */
+ * synthetic (host/math/tb_synth.h). Usage: tb_bench_gpu_deals [DEALS] [REPEATS] [PYTHON PEER] */
 #include "backend.h"
 #include "tb_error.h"
 #include "tb_synth.h"

@@ -5,7 +5,7 @@ set -uo pipefail
 command -v cppcheck >/dev/null || { echo "cppcheck not found: skipped"; exit 77; }
 cd "$1"
 cppcheck --enable=warning,portability,performance --std=c11 --inline-suppr -q -j2 --error-exitcode=1 \
-  -I host -I mpi --suppress=missingIncludeSystem host mpi
+  $(for d in host/*/ mpi; do printf -- "-I %s " "$d"; done) --suppress=missingIncludeSystem host mpi
 rc=$?
 [ $rc -eq 0 ] && echo "cppcheck: host/ and mpi/ clean"
 exit $rc
