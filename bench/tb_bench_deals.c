@@ -1,7 +1,7 @@
 /* Deal-stage benchmark (MODEL.md sections 2-3, CPU backend): deals/s and GB/s of
  * compulsory bytes beside a copy bandwidth measured in the same run, and the ratio to
  * the NumPy peer on the same file. Prints a provenance header and one table. */
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_deals_io.h"
 #include "tb_error.h"
 #include "tb_input.h"
@@ -78,10 +78,10 @@ int main(int argc, char **argv) {
   const double out_bytes = 24.0 * D.P + 17.0 * D.M;
   const double bytes = in_bytes + out_bytes;
   double t[64];
-  be.ops->deal_stage(&be, &P, &B.b); /* warm-up */
+  tb_backend_deal_stage(&be, &P, &B.b); /* warm-up */
   for (int r = 0; r < reps; r++) {
     double t0 = tb_now();
-    be.ops->deal_stage(&be, &P, &B.b);
+    tb_backend_deal_stage(&be, &P, &B.b);
     t[r] = tb_now() - t0;
   }
   const double secs = tb_median(t, reps);

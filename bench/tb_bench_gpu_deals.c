@@ -3,7 +3,7 @@
  * compulsory bytes, beside a device-to-device copy bandwidth measured in the same run,
  * the CPU backend, and the CuPy peer on the same deals. Needs no HDF5: the deals are
  * synthetic (host/math/tb_synth.h). Usage: tb_bench_gpu_deals [DEALS] [REPEATS] [PYTHON PEER] */
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_error.h"
 #include "tb_synth.h"
 #include "tb_util.h"
@@ -21,10 +21,10 @@ void tb_cuda_device_name(char *buf, int size);
 
 static double time_stage(tb_backend *be, const tb_deal_params *P, tb_deal_batch *B, int reps) {
   double t[64];
-  be->ops->deal_stage(be, P, B); /* warm-up */
+  tb_backend_deal_stage(be, P, B); /* warm-up */
   for (int r = 0; r < reps; r++) {
     double t0 = tb_now();
-    be->ops->deal_stage(be, P, B);
+    tb_backend_deal_stage(be, P, B);
     t[r] = tb_now() - t0;
   }
   return tb_median(t, reps);

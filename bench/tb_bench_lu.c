@@ -4,7 +4,7 @@
  * (bench/peers/cupy_lu.py). tradebal's time starts from A in host memory: it includes forming
  * I - A, the column-sum check and, on a GPU, the upload; so does the CuPy row it is compared to.
  * Usage: tb_bench_lu [S] [REPEATS] [cpu|cuda] */
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_bench.h"
 #include "tb_error.h"
 #include "tb_leontief.h"
@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
   }
   const double sec = tb_median(t + 1, reps), flop = 2.0 / 3.0 * (double)S * (double)S * (double)S;
   char par[128], note[256] = "";
-  snprintf(par, sizeof par, "backend %s; OPENBLAS_NUM_THREADS=%s", be.ops->name,
+  snprintf(par, sizeof par, "backend %s; OPENBLAS_NUM_THREADS=%s", tb_backend_name(&be),
            getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "(default)");
   tb_bench_header("Leontief LU", par);
   printf("# S = %lld, median of %d factorisations after one warm-up; flop = 2/3 S^3\n", (long long)S, reps);

@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
   if (tb_comm_rank() == 0) {
     char cmd[4200], a[32], e[32], par[128];
     snprintf(par, sizeof par, "%d ranks x %d OpenMP threads, backend %s", tb_comm_size(), omp_get_max_threads(),
-             be.ops->name);
+             tb_backend_name(&be));
     tb_bench_header("network (Jacobi)", par);
     printf("# input %s: %lld entities, %lld edges; median of 5 x %d iterations after a warm-up; alpha 0.3\n", input,
            (long long)D.N, (long long)D.E, iters);
@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
     /* compulsory bytes of an iteration: w and src per edge; in_ptr, b, x and x_new per row */
     const double gbs = (12.0 * (double)D.E + 32.0 * (double)D.N) / sec / 1e9;
     char name[96];
-    snprintf(name, sizeof name, "spillover iteration (%s, %d ranks x %d threads)", be.ops->name, tb_comm_size(),
+    snprintf(name, sizeof name, "spillover iteration (%s, %d ranks x %d threads)", tb_backend_name(&be), tb_comm_size(),
              omp_get_max_threads());
     tb_bench_row(name, (double)D.E / sec, "edges/s", gbs, "copy", "SciPy", s1 > 0 ? s1 / sec : 0.0, "");
     tb_bench_row(name, (double)D.E / sec, "edges/s", gbs, "copy", "GraphBLAS", s2 > 0 ? s2 / sec : 0.0, "");

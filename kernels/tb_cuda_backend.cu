@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 extern "C" {
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_error.h"
 #include "tb_stream.h"
 int tb_cuda_deal_launch(const tb_deal_params *P, const tb_deal_batch *B, void *stream);
@@ -309,9 +309,17 @@ static int cuda_device_memory(tb_backend *be, size_t *free_bytes, size_t *total_
   return TB_OK;
 }
 
-extern const tb_backend_ops tb_backend_cuda_ops = {"cuda",         cuda_init,     cuda_deal_stage,
-                                                   cuda_network_step, cuda_lu_factor, cuda_lu_solve,
-                                                   cuda_lu_free,   cuda_gemm,     cuda_finalize,
-                                                   cuda_device_memory};
+extern const tb_backend_ops tb_backend_cuda_ops = {
+    .name = "cuda",
+    .init = cuda_init,
+    .deal_stage = cuda_deal_stage,
+    .network_step = cuda_network_step,
+    .lu_factor = cuda_lu_factor,
+    .lu_solve = cuda_lu_solve,
+    .lu_free = cuda_lu_free,
+    .gemm = cuda_gemm,
+    .finalize = cuda_finalize,
+    .device_memory = cuda_device_memory,
+};
 
 } // extern "C"

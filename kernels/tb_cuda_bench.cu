@@ -7,7 +7,7 @@
 #include <vector>
 
 extern "C" {
-#include "tb_math.h"
+#include "tb_deal_math.h"
 #include "tb_util.h"
 int tb_cuda_deal_launch(const tb_deal_params *P, const tb_deal_batch *B, void *stream);
 }

@@ -3,7 +3,7 @@
 #include <cuda_runtime.h>
 
 extern "C" {
-#include "tb_math.h"
+#include "tb_deal_math.h"
 }
 
 __global__ void tb_deal_kernel(tb_deal_params P, tb_deal_batch B) {

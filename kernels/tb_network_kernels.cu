@@ -3,7 +3,7 @@
 #include <cuda_runtime.h>
 
 extern "C" {
-#include "tb_math.h"
+#include "tb_network_row.h"
 }
 
 __global__ void tb_network_kernel(tb_net_view V, const double *x, double *xn) {

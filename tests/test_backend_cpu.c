@@ -1,7 +1,7 @@
 /* The CPU backend (chunks, vector pow) against plain scalar tb_deal_eval on synthetic
  * batches with 255-party deals, binding and zero caps, zero trade values and period gaps:
  * values within 1e-12, statuses identical. Also exercises tb_synth.h, which the GPU test uses. */
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_synth.h"
 #include "tb_test.h"
 
@@ -18,7 +18,7 @@ int main(void) {
       for (int64_t d = 0; d < nd; d++) tb_deal_eval(&P, &x.b, d); /* scalar pow, one deal at a time */
       tb_synth_outputs(&x, ref);
       tb_synth_poison(&x);
-      CHECK(be.ops->deal_stage(&be, &P, &x.b) == 0, "deal stage");
+      CHECK(tb_backend_deal_stage(&be, &P, &x.b) == 0, "deal stage");
       tb_synth_outputs(&x, got);
       int64_t bad, sbad;
       tb_synth_differ(&x, ref, got, 1e-12, &bad, &sbad);

@@ -2,7 +2,7 @@
  * edge cases (binding caps, infeasible deals, 255 parties, zero trade value, negative
  * values, gaps in cash-flow periods). Values within 1e-12 relative, statuses identical.
  * Exits 77 (skipped) where no CUDA device is visible. */
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_synth.h"
 #include "tb_test.h"
 
@@ -17,10 +17,10 @@ static void compare(const char *what, const tb_deal_params *P, tb_synth *x) {
   tb_backend c, g;
   CHECK(tb_backend_open(&c, TB_BACKEND_CPU, 0, 0) == 0, "cpu backend");
   CHECK(tb_backend_open(&g, TB_BACKEND_CUDA, 0, 0) == 0, "cuda backend");
-  c.ops->deal_stage(&c, P, &x->b);
+  tb_backend_deal_stage(&c, P, &x->b);
   tb_synth_outputs(x, cpu);
   tb_synth_poison(x); /* every output must be written */
-  CHECK(g.ops->deal_stage(&g, P, &x->b) == 0, "%s: cuda deal stage", what);
+  CHECK(tb_backend_deal_stage(&g, P, &x->b) == 0, "%s: cuda deal stage", what);
   tb_synth_outputs(x, gpu);
   int64_t bad, bads;
   tb_synth_differ(x, cpu, gpu, 1e-12, &bad, &bads);

@@ -1,7 +1,7 @@
 /* GPU test (label gpu): the CUDA network step (section 6) against the CPU backend on a
  * random graph: bitwise equal rows (both sum in edge order, no FMA contraction), again
  * with a new x (graph resident), and on a second graph (re-sent). Exits 77 without a GPU. */
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_test.h"
 
 #include <stdlib.h>
@@ -52,8 +52,8 @@ static void release(graph *G) {
 
 static void compare(tb_backend *cpu, tb_backend *gpu, graph *G, const char *what) {
   memset(G->g, 0xff, sizeof(double) * (size_t)G->V.n); /* poison: every row must be written */
-  CHECK(cpu->ops->network_step(cpu, &G->V, G->x, G->c) == 0, "%s: cpu step", what);
-  CHECK(gpu->ops->network_step(gpu, &G->V, G->x, G->g) == 0, "%s: cuda step", what);
+  CHECK(tb_backend_network_step(cpu, &G->V, G->x, G->c) == 0, "%s: cpu step", what);
+  CHECK(tb_backend_network_step(gpu, &G->V, G->x, G->g) == 0, "%s: cuda step", what);
   CHECK(!memcmp(G->c, G->g, sizeof(double) * (size_t)G->V.n), "%s: CUDA rows differ from the CPU's", what);
 }
 

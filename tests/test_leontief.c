@@ -5,7 +5,7 @@
  * also cuSOLVER against LAPACKE on a random economy, and the closed form at S = 10,000.
  * Usage: test_leontief SHARED_DATA_REAL [cpu|cuda]. Exits 77 when the real data or, for cuda,
  * a GPU is absent (the parts that need neither run first). */
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_error.h"
 #include "tb_leontief.h"
 #include "tb_test.h"
@@ -64,7 +64,7 @@ static void test_hand(void) {
   CHECK(fabs(F[0] - 4.0 / 3) < 1e-15 && fabs(F[1] - 2.0 / 9) < 1e-15 && fabs(F[2] - 2.0 / 3) < 1e-15 &&
             fabs(F[3] - 16.0 / 9) < 1e-15,
         "multi-column: %g %g %g %g", F[0], F[1], F[2], F[3]);
-  CHECK(BE.ops->gemm(&BE, 2, 2, 2, W, F, C) == TB_OK, "gemm: %s", tb_error_message());
+  CHECK(tb_backend_gemm(&BE, 2, 2, 2, W, F, C) == TB_OK, "gemm: %s", tb_error_message());
   /* W L = [4/3 + 4/9, 2/3 + 32/9; 2/9, 16/9] */
   CHECK(fabs(C[0] - 16.0 / 9) < 1e-15 && fabs(C[1] - 2.0 / 9) < 1e-15 && fabs(C[2] - 38.0 / 9) < 1e-15 &&
             fabs(C[3] - 16.0 / 9) < 1e-15,
@@ -99,7 +99,7 @@ static void test_closed_form(int64_t S) {
     worst = fmax(worst, fabs(B[S + s] - ((s == S / 2) + off)) / (1 + off));
   }
   CHECK(worst < 1e-12, "closed form, S = %lld: worst relative error %.3g", (long long)S, worst);
-  printf("closed form on %s, S = %lld: worst relative error %.3g\n", BE.ops->name, (long long)S, worst);
+  printf("closed form on %s, S = %lld: worst relative error %.3g\n", tb_backend_name(&BE), (long long)S, worst);
   tb_leontief_free(&L);
   free(A), free(m), free(B);
 }
@@ -166,7 +166,7 @@ static void test_against_cpu(int64_t S) {
     tb_leontief L;
     m[k] = malloc(sizeof(double) * (size_t)S), X[k] = malloc(sizeof(double) * (size_t)(3 * S));
     for (int64_t i = 0; i < 3 * S; i++) X[k][i] = (double)((i * 7919) % 101) - 30.0;
-    CHECK(tb_leontief_factor(&L, be[k], S, A, "random") == TB_OK, "factor on %s", be[k]->ops->name);
+    CHECK(tb_leontief_factor(&L, be[k], S, A, "random") == TB_OK, "factor on %s", tb_backend_name(be[k]));
     CHECK(tb_leontief_multipliers(&L, m[k]) == TB_OK && tb_leontief_solve(&L, 3, X[k]) == TB_OK, "solves");
     tb_leontief_free(&L);
   }
@@ -205,7 +205,7 @@ static int open_backend(const char *name) {
 int main(int argc, char **argv) {
   const int open = open_backend(argc > 2 ? argv[2] : "cpu");
   if (open) return open;
-  const int gpu = !strcmp(BE.ops->name, "cuda");
+  const int gpu = !strcmp(tb_backend_name(&BE), "cuda");
   test_hand();
   const char *size = getenv("TB_TEST_LU_S"); /* smaller under compute-sanitizer */
   test_closed_form(size ? atoll(size) : gpu ? 10000 : 1500); /* issue 5: sizes up to S = 10,000 */

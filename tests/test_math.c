@@ -1,7 +1,7 @@
 /* Deal math (MODEL.md sections 2-3) against hand-computed values, closed forms,
  * the published prototype case, and an independent bisection solve (KKT). */
 #include "tb_model.h"
-#include "tb_math.h"
+#include "tb_deal_math.h"
 #include "tb_test.h"
 #include "tb_util.h"
 
@@ -239,13 +239,13 @@ static double bisect_root(const tb_deal_params *P, const double *s, const tb_ent
   double lo = 0.0, hi = 1.0;
   for (;;) {
     double h = 0.0;
-    for (int e = 0; e < n; e++) h += fmax(tb_split_slope(P, &r[e]) * hi - s[e], -r[e].cap);
+    for (int e = 0; e < n; e++) h += fmax(tb_nash_slope(P, &r[e]) * hi - s[e], -r[e].cap);
     if (h >= 0) break;
     hi *= 2;
   }
   for (int it = 0; it < 200; it++) {
     double mid = 0.5 * (lo + hi), h = 0.0;
-    for (int e = 0; e < n; e++) h += fmax(tb_split_slope(P, &r[e]) * mid - s[e], -r[e].cap);
+    for (int e = 0; e < n; e++) h += fmax(tb_nash_slope(P, &r[e]) * mid - s[e], -r[e].cap);
     if (h < 0) lo = mid;
     else hi = mid;
   }
@@ -287,7 +287,7 @@ static void test_kkt_random(void) {
     for (int j = 0; j < n; j++) s_e[j] = o.value[j] / kap[j];
     const double u = bisect_root(&P, s_e, s.row, n);
     for (int j = 0; j < n; j++) {
-      const double g = tb_split_slope(&P, &s.row[j]);
+      const double g = tb_nash_slope(&P, &s.row[j]);
       /* stationarity: V'_e = kappa_e g_e u off the cap, above it on the cap */
       const double ratio = o.final_value[j] / (kap[j] * g);
       CHECK(o.final_value[j] > 0.0, "trial %d party %d: final value %.3g", trial, j, o.final_value[j]);

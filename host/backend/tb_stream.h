@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "tb_math.h"
+#include "tb_deal_math.h"
 
 typedef struct {
   void *ctx;

@@ -1,6 +1,6 @@
 #include "tb_config.h"
 
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_error.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
-#include "tb_math.h"
+#include "tb_deal_math.h"
 
 #define TB_PATH_MAX 4096
 /* The resolved config text: stored as one HDF5 attribute, which the default object header caps at 64 KiB. */

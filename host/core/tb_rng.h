@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "tb_math.h"
+#include "tb_hd.h"
 
 TB_HD static inline philox4x32_ctr_t tb_philox(uint64_t seed, uint64_t item, uint32_t sub,
                                                uint32_t purpose) {

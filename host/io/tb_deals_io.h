@@ -4,7 +4,7 @@
 
 #include "tb_h5.h"
 #include "tb_input.h"
-#include "tb_math.h"
+#include "tb_deal_math.h"
 
 /* This rank's block of entities as deal-math rows, plus room for fetched remote rows. */
 typedef struct {

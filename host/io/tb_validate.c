@@ -1,4 +1,4 @@
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_block.h"
 #include "tb_error.h"
 #include "tb_input.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tb_math.h"
+#include "tb_deal_math.h"
 #include "tb_model.h"
 
 typedef struct {

@@ -5,7 +5,7 @@
 #ifndef TB_DRAWS_H
 #define TB_DRAWS_H
 
-#include "tb_math.h"
+#include "tb_deal_math.h"
 
 #include <stdint.h>
 

@@ -67,7 +67,7 @@ static int solve_on_root(const tb_io_model *M, tb_backend *be, double phi, const
     for (int64_t s = 0; s < S; s++)
       F[p * S + s] = res[p].home_exports[s] - phi * (res[p].home_imports[s] + M->share[s] * res[p].home_base_served);
   TB_GUARD(tb_leontief_solve(&M->L, q, F));
-  TB_GUARD(be->ops->gemm(be, 2, q, S, M->W, F, gj)); /* gj column-major [2, q]: GDP, Jobs per run */
+  TB_GUARD(tb_backend_gemm(be, 2, q, S, M->W, F, gj)); /* gj column-major [2, q]: GDP, Jobs per run */
 done:
   free(F);
   return rc;

@@ -2,7 +2,7 @@
 #ifndef TB_IO_IMPACT_H
 #define TB_IO_IMPACT_H
 
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_h5.h"
 #include "tb_input.h"
 #include "tb_leontief.h"

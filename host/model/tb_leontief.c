@@ -34,7 +34,7 @@ int tb_leontief_factor(tb_leontief *L, tb_backend *be, int64_t S, const double *
   TB_GUARD(build_i_minus_a(S, A, L->m, colsum, what));
   /* Factoring the column-major view (I - A)^T needs no transposed copies (LAPACKE's row-major
    * path makes two); solves with I - A itself use the transposed solve. */
-  TB_GUARD(be->ops->lu_factor(be, S, L->m, &L->lu, &zero_pivot));
+  TB_GUARD(tb_backend_lu_factor(be, S, L->m, &L->lu, &zero_pivot));
   if (zero_pivot >= 0)
     rc = TB_ERR(TB_ERR_INPUT, "%s: I - A is singular (zero pivot at step %lld of the LU)", what, (long long)zero_pivot);
 done:
@@ -44,23 +44,23 @@ done:
 }
 
 void tb_leontief_free(tb_leontief *L) {
-  if (L->lu) L->be->ops->lu_free(L->be, L->lu);
+  if (L->lu) tb_backend_lu_free(L->be, L->lu);
   free(L->m);
   memset(L, 0, sizeof *L);
 }
 
 int tb_leontief_multipliers(const tb_leontief *L, double *m) {
   for (int64_t i = 0; i < L->S; i++) m[i] = 1.0;
-  return L->be->ops->lu_solve(L->be, L->lu, 0, 1, m); /* (I - A)^T m = 1  <=>  m = L^T 1, m_j = sum_i L_ij */
+  return tb_backend_lu_solve(L->be, L->lu, 0, 1, m); /* (I - A)^T m = 1  <=>  m = L^T 1, m_j = sum_i L_ij */
 }
 
 int tb_leontief_solve(const tb_leontief *L, int64_t nrhs, double *B) {
-  return L->be->ops->lu_solve(L->be, L->lu, 1, nrhs, B); /* (I - A) X = B */
+  return tb_backend_lu_solve(L->be, L->lu, 1, nrhs, B); /* (I - A) X = B */
 }
 
 int tb_leontief_inverse(const tb_leontief *L, double *out) {
   /* (I - A)^T Y = I gives Y = L^T column-major, which is L row-major */
   memset(out, 0, sizeof(double) * (size_t)(L->S * L->S));
   for (int64_t i = 0; i < L->S; i++) out[i * L->S + i] = 1.0;
-  return L->be->ops->lu_solve(L->be, L->lu, 0, L->S, out);
+  return tb_backend_lu_solve(L->be, L->lu, 0, L->S, out);
 }

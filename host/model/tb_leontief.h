@@ -4,7 +4,7 @@
 #ifndef TB_LEONTIEF_H
 #define TB_LEONTIEF_H
 
-#include "backend.h"
+#include "tb_backend.h"
 
 #include <stdint.h>
 

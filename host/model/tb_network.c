@@ -177,7 +177,7 @@ int tb_network_solve(tb_backend *be, const tb_network *G, const double *b, doubl
   for (int it = 1; it <= max_iter; it++) {
     if (tb_comm_size() > 1)
       TB_GUARD(tb_comm_fetch_rows(G->N, xs, G->lo, sizeof(double), G->halo, G->nhalo, xs + G->n));
-    TB_GUARD(be->ops->network_step(be, &V, xs, xn));
+    TB_GUARD(tb_backend_network_step(be, &V, xs, xn));
     /* the norms in fixed chunks: each chunk's double-double partials are added in chunk
      * order, so the result does not depend on the thread count */
 #pragma omp parallel for schedule(static)

@@ -4,7 +4,7 @@
 #ifndef TB_NETWORK_H
 #define TB_NETWORK_H
 
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_h5.h"
 #include "tb_input.h"
 

@@ -3,7 +3,7 @@
 #ifndef TB_JOB_H
 #define TB_JOB_H
 
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_ckpt.h"
 #include "tb_assess.h"
 #include "tb_config.h"

@@ -1,7 +1,7 @@
 #include "tb_memory.h"
 
 #include "tb_error.h"
-#include "tb_math.h"
+#include "tb_deal_math.h"
 #include "tb_stream.h"
 #include "tb_comm.h"
 
@@ -181,9 +181,9 @@ int tb_memory_device_verdict(const tb_config *cfg, const double part[TB_DEV_NPAR
 
 int tb_memory_device_check(const tb_config *cfg, const tb_input_dims *D, tb_backend *be, int cache) {
   size_t free_b = 0, total = 0;
-  int devices = 0;
-  if (!be->ops->device_memory) return TB_OK;
-  TB_CALL(be->ops->device_memory(be, &free_b, &total, &devices));
+  int devices = 0, has_device = 0;
+  TB_CALL(tb_backend_device_memory(be, &has_device, &free_b, &total, &devices));
+  if (!has_device) return TB_OK;
   double part[TB_DEV_NPARTS];
   tb_memory_device_estimate(cfg, D, tb_comm_size(), cache, part);
   const int local = tb_comm_local_size(), sharers = (local + devices - 1) / (devices > 0 ? devices : 1);

@@ -5,7 +5,7 @@
 
 #include "tb_config.h"
 #include "tb_input.h"
-#include "backend.h"
+#include "tb_backend.h"
 
 enum { TB_MEM_DEALS, TB_MEM_DRAWS, TB_MEM_BATCH, TB_MEM_ENTITIES, TB_MEM_POLICIES, TB_MEM_NETWORK, TB_MEM_IO,
        TB_MEM_NPARTS };

@@ -7,7 +7,7 @@
 #include "tb_sweep.h"
 #include "tb_sweep_out.h"
 
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_block.h"
 #include "tb_ckpt.h"
 #include "tb_assess.h"
@@ -169,7 +169,7 @@ static int apply_policy(const loop_pass *L, int p, tb_backend *be, const tb_conf
   const tb_policy_result *r = &L->res[p];
   batch_charges(L->MB, r, B, n, L->charge);
   B->b.charge = L->charge;
-  if (n) TB_CALL(be->ops->deal_stage(be, &cfg->deal, &B->b));
+  if (n) TB_CALL(tb_backend_deal_stage(be, &cfg->deal, &B->b));
   const int64_t at = n ? B->d0 - L->MB->deals->d0 : 0;
   for (int64_t d = 0; d < n && keep; d++) {
     if (r->outcome[at + d] != 0) continue;
@@ -247,7 +247,7 @@ static int batch_draws(const tb_config *cfg, tb_backend *be, const tb_entity_tab
   for (int k = 0; k < W->K; k++) {
     tb_draw_party_rows(&DP, k, &B->b, X->entity, X->rows);
     tb_draw_probs(&DP, k, B->c0, nc, B->b.comp_prob, X->prob);
-    TB_CALL(be->ops->deal_stage(be, &cfg->deal, &view));
+    TB_CALL(tb_backend_deal_stage(be, &cfg->deal, &view));
     const int64_t o = (int64_t)k * W->n + at;
     memcpy(W->bid + o, view.bid, sizeof(double) * (size_t)n);
     memcpy(W->S + o, view.surplus, sizeof(double) * (size_t)n);
@@ -309,7 +309,7 @@ static int deal_loop(tb_job *J, tb_h5 *out, const tb_config *cfg, run_stats *S, 
         if (p != L->best) TB_GUARD(apply_policy(L, p, be, cfg, &J->E, B, n, 1));
       TB_GUARD(apply_policy(L, L->best, be, cfg, &J->E, B, n, !replay));
     } else if (n) {
-      TB_GUARD(be->ops->deal_stage(be, &cfg->deal, &B->b));
+      TB_GUARD(tb_backend_deal_stage(be, &cfg->deal, &B->b));
     }
     double t1 = tb_now();
     if (out) TB_GUARD(write_batch(out, B, L->pass));
@@ -984,10 +984,10 @@ int tb_run(const tb_config *cfg) {
   have_out = 1;
   TB_GUARD(tb_comm_agree(create_outputs(&out, &D)));
   TB_GUARD(tb_job_solve(&J, cfg, &out, &S, loud, &R));
-  TB_GUARD(tb_comm_agree(tb_write_root_attrs(&out, cfg, J.be.ops->name, sha)));
+  TB_GUARD(tb_comm_agree(tb_write_root_attrs(&out, cfg, tb_backend_name(&J.be), sha)));
 done:
   rc = tb_output_finish(&out, &none, tmp, cfg->output_file, have_out, rc);
-  const char *backend_name = J.be.ops ? J.be.ops->name : "none";
+  const char *backend_name = tb_backend_name(&J.be);
   char backend[32];
   snprintf(backend, sizeof backend, "%s", backend_name);
   tb_job_close(&J);

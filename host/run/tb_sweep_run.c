@@ -78,7 +78,7 @@ static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_swee
   TB_GUARD(tb_ckpt_open(cfg, sha, ck));
   TB_GUARD(tb_comm_agree(restore_rows(ck, rows, row_bytes, g1 - g0, done)));
   TB_GUARD(tb_job_load(&J, cfg, D, 1, S, 0));
-  snprintf(backend, 32, "%s", J.be.ops->name);
+  snprintf(backend, 32, "%s", tb_backend_name(&J.be));
   TB_ALLOC(c, 1);
   for (int64_t i = g0 + *done; i < g1 && action != TB_CKPT_STOP; i++) {
     const double t = tb_now();

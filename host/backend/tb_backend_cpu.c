@@ -1,7 +1,7 @@
 /* CPU reference backend: the shared per-deal math (tb_math.h) in an OpenMP loop.
  * Deals go in chunks: first the chunk's p_c^(1+rho_e) through glibc's vector pow
  * (libmvec, AVX2) where available, then tb_deal_eval on each deal. */
-#include "backend.h"
+#include "tb_backend.h"
 #include "tb_error.h"
 
 #include <stdlib.h>
@@ -181,6 +181,15 @@ static void cpu_finalize(tb_backend *be) {
   be->state = NULL;
 }
 
-const tb_backend_ops tb_backend_cpu_ops = {"cpu",        cpu_init,     cpu_deal_stage, cpu_network_step,
-                                           cpu_lu_factor, cpu_lu_solve, cpu_lu_free,    cpu_gemm,
-                                           cpu_finalize, NULL /* no device */};
+const tb_backend_ops tb_backend_cpu_ops = {
+    .name = "cpu",
+    .init = cpu_init,
+    .deal_stage = cpu_deal_stage,
+    .network_step = cpu_network_step,
+    .lu_factor = cpu_lu_factor,
+    .lu_solve = cpu_lu_solve,
+    .lu_free = cpu_lu_free,
+    .gemm = cpu_gemm,
+    .finalize = cpu_finalize,
+    .device_memory = NULL, /* no device */
+};

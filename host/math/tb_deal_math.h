@@ -1,16 +1,13 @@
-/* Per-item math of MODEL.md sections 2 and 3, shared verbatim by the CPU
- * backend (C11) and the CUDA kernels: one copy of every formula. */
-#ifndef TB_MATH_H
-#define TB_MATH_H
+/* Per-deal math of MODEL.md sections 2 and 3, shared verbatim by the CPU backend (C11)
+ * and the CUDA kernels: one copy of every formula. The network row of section 6 is
+ * tb_network_row.h. */
+#ifndef TB_DEAL_MATH_H
+#define TB_DEAL_MATH_H
 
 #include <math.h>
 #include <stdint.h>
 
-#ifdef __CUDACC__
-#define TB_HD __host__ __device__
-#else
-#define TB_HD
-#endif
+#include "tb_hd.h"
 
 enum { TB_VALUE_EXPECTED = 0, TB_VALUE_MIN_ADJUSTED = 1 };
 enum { TB_SPLIT_NASH = 0, TB_SPLIT_EGALITARIAN = 1, TB_SPLIT_NONE = 2 };
@@ -116,13 +113,17 @@ TB_HD static inline double tb_component_value(const tb_deal_params *P, double di
   return risk < time ? risk : time;
 }
 
+/* The surplus split of section 3. The Nash rule (maximise sum_e beta_e log V''_e) and the
+ * egalitarian rule (maximise min_e V''_e / beta_e) share the exact solution
+ * tau_e(u) = max(g_e u - s_e, -cap_e), u the root of sum_e tau_e(u) = 0 (tb_nash_root);
+ * only the slope differs: g_e = beta_e (nash) or beta_e / kappa_e (egalitarian). */
 /* Slope g_e of tau_e(u) = max(g_e u - s_e, -cap_e). */
-TB_HD static inline double tb_split_slope(const tb_deal_params *P, const tb_entity_row *e) {
+TB_HD static inline double tb_nash_slope(const tb_deal_params *P, const tb_entity_row *e) {
   return P->split_rule == TB_SPLIT_EGALITARIAN ? e->beta / e->f[0] : e->beta;
 }
 
 /* Breakpoint (s - cap) / g; -inf for an uncapped party (always on its linear piece). */
-TB_HD static inline double tb_split_breakpoint(double s, double cap, double g) {
+TB_HD static inline double tb_nash_breakpoint(double s, double cap, double g) {
   return isinf(cap) ? -INFINITY : (s - cap) / g;
 }
 
@@ -135,14 +136,14 @@ TB_HD static inline const tb_entity_row *tb_party(const tb_deal_batch *B, int64_
 /* Sums of the line G u - Sa - Ci that the transfers add up to on the segment just
  * above `cur`: parties with breakpoint <= cur are on their linear piece, the rest capped. */
 
-TB_HD static inline void tb_split_segment(const tb_deal_params *P, const double *s,
+TB_HD static inline void tb_nash_segment(const tb_deal_params *P, const double *s,
                                           const tb_deal_batch *B, int64_t p0, int64_t n, double cur,
                                           double *G, double *Sa, double *Ci) {
   *G = *Sa = *Ci = 0.0;
   for (int64_t e = 0; e < n; e++) {
     const tb_entity_row *r = tb_party(B, p0 + e);
-    double g = tb_split_slope(P, r);
-    if (tb_split_breakpoint(s[e], r->cap, g) <= cur) {
+    double g = tb_nash_slope(P, r);
+    if (tb_nash_breakpoint(s[e], r->cap, g) <= cur) {
       *G += g;
       *Sa += s[e];
     } else {
@@ -154,22 +155,22 @@ TB_HD static inline void tb_split_segment(const tb_deal_params *P, const double 
 /* Root u > 0 of sum_e max(g_e u - s_e, -cap_e) = 0, found exactly by scanning the
  * breakpoints in increasing order. s[] holds the money-equivalent values of the
  * deal's n parties, whose first party is p0 in batch B. Requires F_d > 0. */
-TB_HD static inline double tb_split_root(const tb_deal_params *P, const double *s,
+TB_HD static inline double tb_nash_root(const tb_deal_params *P, const double *s,
                                          const tb_deal_batch *B, int64_t p0, int64_t n) {
   double cur = 0.0, G, Sa, Ci;
-  tb_split_segment(P, s, B, p0, n, cur, &G, &Sa, &Ci);
+  tb_nash_segment(P, s, B, p0, n, cur, &G, &Sa, &Ci);
   for (;;) { /* on (cur, next] the sum is the line G u - Sa - Ci */
     double next = INFINITY;
     for (int64_t e = 0; e < n; e++) {
       const tb_entity_row *r = tb_party(B, p0 + e);
-      double b = tb_split_breakpoint(s[e], r->cap, tb_split_slope(P, r));
+      double b = tb_nash_breakpoint(s[e], r->cap, tb_nash_slope(P, r));
       if (b > cur && b < next) next = b;
     }
     if (isinf(next) || (G > 0.0 && G * next - Sa - Ci >= 0.0)) break;
     for (int64_t e = 0; e < n; e++) {
       const tb_entity_row *r = tb_party(B, p0 + e);
-      double g = tb_split_slope(P, r);
-      if (tb_split_breakpoint(s[e], r->cap, g) == next) {
+      double g = tb_nash_slope(P, r);
+      if (tb_nash_breakpoint(s[e], r->cap, g) == next) {
         G += g;
         Sa += s[e];
         Ci -= r->cap;
@@ -179,7 +180,7 @@ TB_HD static inline double tb_split_root(const tb_deal_params *P, const double *
   }
   /* Final sums in party order over the segment's active set: deterministic and
    * free of the scan's running cancellation. */
-  tb_split_segment(P, s, B, p0, n, cur, &G, &Sa, &Ci);
+  tb_nash_segment(P, s, B, p0, n, cur, &G, &Sa, &Ci);
   return G > 0.0 ? (Sa + Ci) / G : NAN;
 }
 
@@ -228,13 +229,13 @@ TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_bat
   const int split = P->split_rule != TB_SPLIT_NONE && !isnan(ch) &&
                     (status == TB_REPAIRABLE ||
                      (P->split_scope == TB_SCOPE_ALL && status == TB_WIN_WIN && F > 0.0));
-  const double u = split ? tb_split_root(P, s, B, p0, n) : 0.0;
+  const double u = split ? tb_nash_root(P, s, B, p0, n) : 0.0;
   for (int64_t j = 0; j < n; j++) {
     const int64_t p = p0 + j;
     const tb_entity_row *e = tb_party(B, p);
     double tau = 0.0;
     if (split) {
-      tau = tb_split_slope(P, e) * u - s[j];
+      tau = tb_nash_slope(P, e) * u - s[j];
       if (tau < -e->cap) tau = -e->cap;
     }
     B->transfer[p] = tau;
@@ -242,26 +243,6 @@ TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_bat
     const double paid = j == imp && !isnan(ch) ? ch : 0.0;
     B->final_value[p] = paid != 0.0 ? B->value[p] + e->f[0] * (tau - paid) : B->value[p] + e->f[0] * tau;
   }
-}
-
-/* Section 6: the in-edges of a block of entities in CSR form, sorted by source, with W~. */
-typedef struct {
-  int64_t n;            /* rows (this rank's entities) */
-  int64_t nx;           /* entries of x: n local, then the halo */
-  const int64_t *in_ptr; /* [n+1] */
-  const int32_t *src;   /* [nin] slot in x */
-  const double *w;      /* [nin] W~_ij */
-  const double *b;      /* [n] direct values */
-  double alpha;
-} tb_net_view;
-
-/* One row of the pull iteration, x_new_j = b_j + alpha sum_k w_k x[src_k], summed in k order
- * so every backend and rank count gives the same bits. (Four partial sums over k mod 4 measured
- * 1.4x slower on a 2-core EPYC: the random row lengths mispredict the remainder's branches.) */
-TB_HD static inline double tb_network_row(const tb_net_view *V, const double *x, int64_t j) {
-  double s = 0.0;
-  for (int64_t k = V->in_ptr[j]; k < V->in_ptr[j + 1]; k++) s += V->w[k] * x[V->src[k]];
-  return V->b[j] + V->alpha * s;
 }
 
 #endif

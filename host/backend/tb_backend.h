@@ -1,9 +1,11 @@
-/* One backend ops table (SUNDIALS/ggml style): the solver calls these and never
- * knows whether the CPU or a GPU does the work. The CUDA backend fills the same table. */
+/* One backend ops table (SUNDIALS/ggml style): the solver calls the tb_backend_* functions
+ * below and never knows whether the CPU or a GPU does the work. The CPU backend
+ * (tb_backend_cpu.c) and the CUDA backend (kernels/tb_cuda_backend.cu) fill the same table. */
 #ifndef TB_BACKEND_H
 #define TB_BACKEND_H
 
-#include "tb_math.h"
+#include "tb_deal_math.h"
+#include "tb_network_row.h"
 
 #include <stddef.h>
 
@@ -46,5 +48,17 @@ extern const tb_backend_ops tb_backend_cuda_ops; /* kernels/tb_cuda_backend.cu, 
 /* Pick the ops table for `kind` (TB_BACKEND_*); auto picks CUDA when built and a device exists. */
 int tb_backend_open(tb_backend *be, int kind, int threads, int local_rank);
 void tb_backend_close(tb_backend *be);
+/* The ops table's name ("cpu", "cuda"), "none" before tb_backend_open. */
+const char *tb_backend_name(const tb_backend *be);
+
+/* The operations, as the ops table documents them. */
+int tb_backend_deal_stage(tb_backend *be, const tb_deal_params *P, tb_deal_batch *B);
+int tb_backend_network_step(tb_backend *be, const tb_net_view *V, const double *x, double *xn);
+int tb_backend_lu_factor(tb_backend *be, int64_t n, double *M, void **lu, int64_t *zero_pivot);
+int tb_backend_lu_solve(tb_backend *be, void *lu, int trans, int64_t nrhs, double *B);
+void tb_backend_lu_free(tb_backend *be, void *lu);
+int tb_backend_gemm(tb_backend *be, int64_t m, int64_t n, int64_t k, const double *A, const double *B, double *C);
+/* *has_device 0 (and nothing else set) on a backend without a device (the CPU). */
+int tb_backend_device_memory(tb_backend *be, int *has_device, size_t *free_bytes, size_t *total_bytes, int *devices);
 
 #endif
