@@ -5,10 +5,11 @@
 #include "tb_generate.h"
 
 #include "tb_block.h"
+#include "tb_deal_math.h"
 #include "tb_error.h"
 #include "tb_h5.h"
 #include "tb_rng.h"
-#include "tb_run.h"
+#include "tb_output.h"
 #include "tb_util.h"
 #include "tb_version.h"
 #include "tb_comm.h"

@@ -8,7 +8,7 @@
 #include "tb_cda.h"
 #include "tb_error.h"
 #include "tb_h5.h"
-#include "tb_run.h"
+#include "tb_output.h"
 #include "tb_util.h"
 #include "tb_version.h"
 #include "tb_comm.h"

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "tb_deal_math.h"
+#include "tb_util.h" /* TB_PATH_MAX */
 
-#define TB_PATH_MAX 4096
 /* The resolved config text: stored as one HDF5 attribute, which the default object header caps at 64 KiB. */
 #define TB_CONFIG_TEXT_MAX 65536
 

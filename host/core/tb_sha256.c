@@ -1,6 +1,6 @@
 /* SHA-256 of the input file for the output's input_sha256 attribute (nettle). */
 #include "tb_error.h"
-#include "tb_util.h"
+#include "tb_sha256.h"
 
 #include <nettle/sha2.h>
 #include <pthread.h>

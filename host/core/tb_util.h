@@ -1,29 +1,17 @@
-/* Small host utilities: wall clock, progress lines, SHA-256 of a file, numbers for humans. */
+/* Small host utilities: wall clock, progress lines, numbers for humans, compensated sums. */
 #ifndef TB_UTIL_H
 #define TB_UTIL_H
 
 #include <math.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define TB_PATH_MAX 4096 /* the longest file path tradebal takes */
 
 double tb_now(void); /* seconds, monotonic */
 /* Table of 64-byte rows read at random: 64-byte aligned, so a row is one cache line
  * (huge pages were measured and gave nothing here). free() it. */
 void *tb_alloc_table(size_t bytes);
-/* Hex SHA-256 of a file (hex: 64 digits and the terminator), in a helper thread so hashing
- * overlaps other work; finish joins it and, unless quiet (another error is being reported
- * already), reports a failure. */
-typedef struct {
-  const char *path;
-  char hex[65];
-  int raw, started;
-  pthread_t thread;
-} tb_hash_job;
-int tb_sha256_start(tb_hash_job *j, const char *path);
-int tb_sha256_finish(tb_hash_job *j, int quiet);
-/* Hex SHA-256 of a buffer. */
-void tb_sha256_mem(const void *data, size_t bytes, char hex[65]);
 /* Median of v[0..n) (sorts v). */
 double tb_median(double *v, int n);
 /* "12.3M" style short count. */

@@ -2,6 +2,7 @@
 #include "tb_ckpt.h"
 
 #include "tb_error.h"
+#include "tb_sha256.h"
 #include "tb_util.h"
 #include "tb_version.h"
 #include "tb_comm.h"

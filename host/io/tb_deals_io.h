@@ -3,7 +3,7 @@
 #define TB_DEALS_IO_H
 
 #include "tb_h5.h"
-#include "tb_input.h"
+#include "tb_validate.h"
 #include "tb_deal_math.h"
 
 /* This rank's block of entities as deal-math rows, plus room for fetched remote rows. */

@@ -1,13 +1,17 @@
 /* Output file safety: never clobber by accident, never leave a partial file. */
-#include "tb_error.h"
-#include "tb_run.h"
+#include "tb_output.h"
+
 #include "tb_comm.h"
+#include "tb_error.h"
+#include "tb_util.h"
+#include "tb_version.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int tb_output_check(const char *input, const char *output, int overwrite) {
@@ -73,4 +77,21 @@ int tb_output_finish(tb_h5 *out, tb_h5 *in, const char *tmp, const char *final_p
     if (!rc) rc = c;
   }
   return rc;
+}
+
+int tb_write_root_attrs_text(tb_h5 *o, const char *config, const char *backend, const char *sha, int64_t ranks) {
+  char created[32];
+  time_t now = time(NULL);
+  struct tm tmv;
+  gmtime_r(&now, &tmv);
+  strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  TB_CALL(tb_comm_bcast(created, sizeof created, 0)); /* one timestamp for all ranks */
+  TB_CALL(tb_h5_attr_str(o, "/", "software", "tradebal"));
+  TB_CALL(tb_h5_attr_str(o, "/", "version", TB_VERSION));
+  TB_CALL(tb_h5_attr_i64(o, "/", "format_version", TB_FORMAT_VERSION));
+  TB_CALL(tb_h5_attr_str(o, "/", "created", created));
+  TB_CALL(tb_h5_attr_str(o, "/", "config", config));
+  TB_CALL(tb_h5_attr_str(o, "/", "backend", backend));
+  TB_CALL(tb_h5_attr_i64(o, "/", "ranks", ranks));
+  return tb_h5_attr_str(o, "/", "input_sha256", sha);
 }

@@ -7,7 +7,7 @@
 #include "tb_config.h"
 #include "tb_funding.h"
 #include "tb_h5.h"
-#include "tb_input.h"
+#include "tb_validate.h"
 #include "tb_policy_sim.h"
 
 /* The columns of /policies/metrics, and one policy's row of it. */

@@ -1,9 +1,9 @@
-/* The HDF5 side of a sweep (MODEL.md section 9): /scenarios and /sensitivity, and the merge
- * of shard files into the file one unsharded run writes. */
+/* The HDF5 side of a sweep (MODEL.md section 9): /scenarios and /sensitivity. */
 #ifndef TB_SWEEP_OUT_H
 #define TB_SWEEP_OUT_H
 
 #include "tb_h5.h"
+#include "tb_sensitivity.h"
 
 #include <stdint.h>
 
@@ -19,12 +19,10 @@ typedef struct {
 
 int tb_sweep_table_alloc(tb_sweep_table *T, int64_t n, int J, int Q);
 void tb_sweep_table_free(tb_sweep_table *T);
-/* /policies/names, /scenarios/... and, when the file holds every scenario, /sensitivity/...
+/* /policies/names, /scenarios/... and, with s (a file holding every scenario), /sensitivity/...
  * Collective; rank 0 writes the data. */
-int tb_sweep_table_write(tb_h5 *o, const tb_sweep_table *T);
-/* Root attributes from their text (a merge copies them from its shards). */
-int tb_write_root_attrs_text(tb_h5 *o, const char *config, const char *backend, const char *sha, int64_t ranks);
-/* `tradebal merge -o OUT SHARD...`. Collective. */
-int tb_merge(const char *out, int nfiles, char *const *files, int overwrite);
+int tb_sweep_table_write(tb_h5 *o, const tb_sweep_table *T, const tb_sensitivity *s);
+/* The TB_SWEEP_* number of a /scenarios method attribute ("grid", "oat", "lhs", "random"); -1 if none. */
+int tb_sweep_method_of(const char *name);
 
 #endif

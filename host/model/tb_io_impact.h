@@ -4,7 +4,7 @@
 
 #include "tb_backend.h"
 #include "tb_h5.h"
-#include "tb_input.h"
+#include "tb_validate.h"
 #include "tb_leontief.h"
 #include "tb_policy_sim.h"
 

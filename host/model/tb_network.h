@@ -6,7 +6,7 @@
 
 #include "tb_backend.h"
 #include "tb_h5.h"
-#include "tb_input.h"
+#include "tb_validate.h"
 
 typedef struct {
   int64_t N, lo, n;          /* this rank's entities [lo, lo+n) */

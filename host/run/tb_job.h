@@ -10,7 +10,7 @@
 #include "tb_deals_io.h"
 #include "tb_dealtab.h"
 #include "tb_h5.h"
-#include "tb_input.h"
+#include "tb_validate.h"
 #include "tb_io_impact.h"
 #include "tb_network.h"
 

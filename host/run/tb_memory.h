@@ -4,7 +4,7 @@
 #define TB_MEMORY_H
 
 #include "tb_config.h"
-#include "tb_input.h"
+#include "tb_validate.h"
 #include "tb_backend.h"
 
 enum { TB_MEM_DEALS, TB_MEM_DRAWS, TB_MEM_BATCH, TB_MEM_ENTITIES, TB_MEM_POLICIES, TB_MEM_NETWORK, TB_MEM_IO,

@@ -2,6 +2,8 @@
  * streamed in batches of deals so memory stays bounded by run.batch_deals. */
 #include "tb_schema.h"
 #include "tb_run.h"
+#include "tb_output.h"
+#include "tb_sweep_run.h"
 #include "tb_job.h"
 #include "tb_memory.h"
 #include "tb_sweep.h"
@@ -19,7 +21,8 @@
 #include "tb_policy_out.h"
 #include "tb_policy_sim.h"
 #include "tb_error.h"
-#include "tb_input.h"
+#include "tb_validate.h"
+#include "tb_sha256.h"
 #include "tb_util.h"
 #include "tb_version.h"
 #include "tb_comm.h"

@@ -7,7 +7,9 @@
 #include "tb_ckpt.h"
 #include "tb_error.h"
 #include "tb_policy_out.h"
-#include "tb_run.h"
+#include "tb_output.h"
+#include "tb_sensitivity.h"
+#include "tb_sweep_run.h"
 #include "tb_sweep.h"
 #include "tb_sweep_out.h"
 #include "tb_util.h"
@@ -148,17 +150,23 @@ done:
 }
 
 static int write_sweep(const tb_config *cfg, const tb_sweep_table *T, const char *backend, const char *sha) {
-  int rc = TB_OK;
+  int rc = TB_OK, have_sens = 0;
   tb_h5 o = {.id = -1}, none = {.id = -1};
+  tb_sensitivity sens;
   char tmp[TB_PATH_MAX + 64];
   static char text[TB_CONFIG_TEXT_MAX];
   TB_CALL(tb_config_dump(cfg, text, sizeof text));
   TB_CALL(tb_output_tmpname(cfg->output_file, tmp, sizeof tmp));
   TB_GUARD(tb_comm_agree(tb_h5_create(&o, tmp)));
   o.schema = TB_FILE_SWEEP;
-  TB_GUARD(tb_comm_agree(tb_sweep_table_write(&o, T)));
+  if (T->n == T->total) { /* a shard alone has no sensitivity */
+    TB_GUARD(tb_sensitivity_compute(T->n, T->J, T->x, T->C, T->m, T->method == TB_SWEEP_OAT, &sens));
+    have_sens = 1;
+  }
+  TB_GUARD(tb_comm_agree(tb_sweep_table_write(&o, T, have_sens ? &sens : NULL)));
   TB_GUARD(tb_comm_agree(tb_write_root_attrs_text(&o, text, backend, sha, tb_comm_size())));
 done:
+  if (have_sens) tb_sensitivity_free(&sens);
   return tb_output_finish(&o, &none, tmp, cfg->output_file, 1, rc);
 }
 

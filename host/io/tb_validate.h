@@ -1,6 +1,6 @@
-/* The input contract of MODEL.md section 1: sizes and the validator. */
-#ifndef TB_INPUT_H
-#define TB_INPUT_H
+/* The input contract of MODEL.md section 1: the validator and the sizes it finds. */
+#ifndef TB_VALIDATE_H
+#define TB_VALIDATE_H
 
 #include <stdint.h>
 
