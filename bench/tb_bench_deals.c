@@ -2,9 +2,9 @@
  * compulsory bytes beside a copy bandwidth measured in the same run, and the ratio to
  * the NumPy peer on the same file. Prints a provenance header and one table. */
 #include "tb_backend.h"
-#include "tb_deals_io.h"
+#include "tb_deal_file.h"
 #include "tb_error.h"
-#include "tb_input.h"
+#include "tb_validate.h"
 #include "tb_bench.h"
 #include "tb_util.h"
 #include "tb_version.h"

@@ -4,8 +4,8 @@
  * same file in the same run. Usage: [mpiexec -n R] tb_bench_network INPUT [ITERS] [cpu|cuda|auto] */
 #include "tb_error.h"
 #include "tb_h5.h"
-#include "tb_input.h"
-#include "tb_network.h"
+#include "tb_validate.h"
+#include "tb_network_file.h"
 #include "tb_bench.h"
 #include "tb_util.h"
 #include "tb_version.h"
@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
   const char *kind = argc > 3 ? argv[3] : "cpu"; /* cpu, cuda or auto */
   int rc = tb_comm_agree(tb_h5_open(&f, input));
   if (!rc) rc = tb_input_validate(&f, &D);
-  if (!rc) rc = tb_comm_agree(tb_network_load(&f, &D, &G));
+  if (!rc) rc = tb_comm_agree(tb_network_read(&f, &D, &G));
   if (!rc)
     rc = tb_comm_agree(tb_backend_open(&be, !strcmp(kind, "cuda") ? TB_BACKEND_CUDA : !strcmp(kind, "auto") ? TB_BACKEND_AUTO
                                                                                                       : TB_BACKEND_CPU,

@@ -31,8 +31,8 @@ static void test_normals(void) {
   CHECK_NEAR(tb_draw_epsilon(&P, 3, 1.5), 1.5 * exp(0.3 * tb_draw_normal(&P, 0, 3, TB_DRAW_EPSILON)), 1e-15);
 }
 
-static tb_config cfg_with_margin(double margin) {
-  tb_config c;
+static tb_assess_params cfg_with_margin(double margin) {
+  tb_assess_params c;
   memset(&c, 0, sizeof c);
   c.margin_of_safety = margin;
   return c;
@@ -42,7 +42,7 @@ static void test_hand_world(void) {
   /* none: 10 12 14 16 (mean 13, sample sd sqrt(20/3)); A = none + 2 every draw;
    * B = none + (0, 4, 8, -4): the same mean Z = 2, wider. */
   const double ydraw[12] = {10, 12, 10, 12, 14, 16, 14, 16, 22, 16, 18, 12};
-  const tb_config c = cfg_with_margin(0.3);
+  const tb_assess_params c = cfg_with_margin(0.3);
   tb_assessment A;
   CHECK(tb_assess(&c, 3, 4, NULL, ydraw, &A) == 0, "assess");
   const double s = sqrt(20.0 / 3.0);
@@ -62,7 +62,7 @@ static void test_hand_world(void) {
 }
 
 static void test_deterministic_and_flat(void) {
-  const tb_config c = cfg_with_margin(0.5);
+  const tb_assess_params c = cfg_with_margin(0.5);
   const double ydet[3] = {5, 7, 4};
   tb_assessment A;
   CHECK(tb_assess(&c, 3, 0, ydet, NULL, &A) == 0, "assess K = 0");

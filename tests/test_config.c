@@ -54,7 +54,7 @@ int main(void) {
                       "[funding]\nbudget = 250\n") == TB_OK, "policies: %s", tb_error_message());
   CHECK(c.npolicies == 3 && !strcmp(c.policy[0].name, "none") && c.policy[0].kind == TB_POLICY_NONE, "baseline first");
   CHECK(c.policy[1].kind == TB_POLICY_CERTIFICATES && c.policy[1].nregions == 3 && c.policy[1].regions[2] == 5 &&
-            c.policy[1].ratio == 0.8 && c.policy[1].expiry == 2 && c.policy[1].floor_price == 0.01, "certificates");
+            c.policy[1].issue_ratio == 0.8 && c.policy[1].expiry == 2 && c.policy[1].floor_price == 0.01, "certificates");
   CHECK(c.policy[2].kind == TB_POLICY_TARIFF && c.policy[2].region_mode == TB_REGIONS_ALL && c.budget == 250, "tariff");
   CHECK(tb_config_set(&c, "policy.tariff10.rate=0.25") == TB_OK && c.policy[2].rate == 0.25, "--set policy key");
   CHECK(tb_config_set(&c, "policy.cert.expiry=1.5") == TB_ERR_USAGE, "expiry is whole");

@@ -49,7 +49,7 @@ static void test_hand(void) {
   tb_leontief L;
   double m[2], Linv[4], x[2] = {1, 1};
   CHECK(tb_leontief_factor(&L, &BE, 2, A, "hand") == TB_OK, "factor");
-  tb_leontief_multipliers(&L, m);
+  tb_leontief_output_multipliers(&L, m);
   tb_leontief_inverse(&L, Linv);
   tb_leontief_solve(&L, 1, x);
   CHECK_NEAR(m[0], 14.0 / 9.0, 1e-15);
@@ -89,7 +89,7 @@ static void test_closed_form(int64_t S) {
   tb_leontief L;
   CHECK(tb_leontief_factor(&L, &BE, S, A, "closed form") == TB_OK, "factor S = %lld: %s", (long long)S,
         tb_error_message());
-  CHECK(tb_leontief_multipliers(&L, m) == TB_OK, "multipliers");
+  CHECK(tb_leontief_output_multipliers(&L, m) == TB_OK, "multipliers");
   for (int64_t s = 0; s < S; s++) B[s] = 1.0, B[S + s] = s == S / 2;
   CHECK(tb_leontief_solve(&L, 2, B) == TB_OK, "solve");
   double worst = 0;
@@ -115,7 +115,7 @@ static void test_bea(const char *real) {
   double *Lc = malloc(sizeof(double) * (size_t)(n * n)), *m = malloc(sizeof(double) * (size_t)n);
   CHECK(tb_leontief_factor(&L, &BE, n, A, "BEA") == TB_OK, "factor BEA");
   tb_leontief_inverse(&L, Lc);
-  tb_leontief_multipliers(&L, m);
+  tb_leontief_output_multipliers(&L, m);
   double worst = 0, worst_m = 0;
   for (int i = 0; i < n * n; i++) worst = fmax(worst, fabs(Lc[i] - Lp[i]));
   for (int j = 0; j < n; j++) {
@@ -143,7 +143,7 @@ static void test_eurostat(const char *real) {
   tb_leontief L;
   double m[6];
   CHECK(tb_leontief_factor(&L, &BE, 6, A, "Eurostat") == TB_OK, "factor Eurostat");
-  tb_leontief_multipliers(&L, m);
+  tb_leontief_output_multipliers(&L, m);
   for (int j = 0; j < 6; j++)
     CHECK(fabs(m[j] - manual[j]) <= 0.5e-4 + 1e-12, "Eurostat multiplier %d: %.6f vs Manual %.4f", j, m[j], manual[j]);
   tb_leontief_free(&L);
@@ -167,7 +167,7 @@ static void test_against_cpu(int64_t S) {
     m[k] = malloc(sizeof(double) * (size_t)S), X[k] = malloc(sizeof(double) * (size_t)(3 * S));
     for (int64_t i = 0; i < 3 * S; i++) X[k][i] = (double)((i * 7919) % 101) - 30.0;
     CHECK(tb_leontief_factor(&L, be[k], S, A, "random") == TB_OK, "factor on %s", tb_backend_name(be[k]));
-    CHECK(tb_leontief_multipliers(&L, m[k]) == TB_OK && tb_leontief_solve(&L, 3, X[k]) == TB_OK, "solves");
+    CHECK(tb_leontief_output_multipliers(&L, m[k]) == TB_OK && tb_leontief_solve(&L, 3, X[k]) == TB_OK, "solves");
     tb_leontief_free(&L);
   }
   double worst = 0;

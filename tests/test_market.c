@@ -1,7 +1,7 @@
 /* Section 5 building blocks: the call auction against hand-worked markets and a brute
  * force over candidate prices, and the certificate ledger's expiry and invariant. */
 #include "tb_error.h"
-#include "tb_market.h"
+#include "tb_certificates.h"
 #include "tb_test.h"
 
 #include <float.h>
@@ -32,7 +32,7 @@ static double clear1(double Q, double base, double floor_price, double eps, int 
   deals d = {n, bid, m};
   tb_auction a = {Q, base, floor_price, eps};
   double P;
-  CHECK(tb_auction_clear(1, &a, demand, &d, &P) == TB_OK, "clear: %s", tb_error_message());
+  CHECK(tb_cert_auction_clear(1, &a, demand, &d, &P) == TB_OK, "clear: %s", tb_error_message());
   return P;
 }
 

@@ -7,6 +7,7 @@
 #include "tb_validate.h"
 #include "tb_match.h"
 #include "tb_merge.h"
+#include "tb_output.h"
 #include "tb_run.h"
 #include "tb_sweep_run.h"
 #include "tb_schema.h"
@@ -242,6 +243,19 @@ bad:
   return TB_ERR(TB_ERR_USAGE, "--walltime needs seconds or [D-]HH:MM:SS, got '%s'", v ? v : "");
 }
 
+/* Check the config and the output path, print the resolved config, then one run or a sweep. */
+static int run_or_sweep(const tb_config *cfg) {
+  TB_CALL(tb_config_check(cfg));
+  TB_CALL(tb_output_check(cfg->input_file, cfg->output_file, cfg->overwrite));
+  if (tb_comm_rank() == 0) {
+    static char text[TB_CONFIG_TEXT_MAX];
+    TB_CALL(tb_config_dump(cfg, text, sizeof text));
+    printf("# resolved configuration\n%s\n", text);
+    fflush(stdout);
+  }
+  return cfg->sweep_method != TB_SWEEP_NONE ? tb_sweep_run(cfg) : tb_run(cfg);
+}
+
 static int cmd_run(int argc, char **argv) {
   tb_config cfg;
   tb_config_defaults(&cfg);
@@ -266,7 +280,7 @@ static int cmd_run(int argc, char **argv) {
   if (out) snprintf(cfg.output_file, sizeof cfg.output_file, "%s", out);
   if (overwrite) cfg.overwrite = 1;
   tb_ckpt_catch_signals();
-  return tb_run(&cfg);
+  return run_or_sweep(&cfg);
 }
 
 static int cmd_generate(int argc, char **argv) {

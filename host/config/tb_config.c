@@ -283,7 +283,7 @@ static int policy_assign(tb_policy *p, const char *key, const char *v, const cha
   } else if (!strcmp(key, "rate") || !strcmp(key, "ratio") || !strcmp(key, "floor")) {
     if (parse_number(v, 0, &x))
       return TB_ERR(TB_ERR_USAGE, "%s: [policy.%s] %s = '%s': expected a finite number >= 0", where, name, key, v);
-    *(!strcmp(key, "rate") ? &p->rate : !strcmp(key, "ratio") ? &p->ratio : &p->floor_price) = x;
+    *(!strcmp(key, "rate") ? &p->rate : !strcmp(key, "ratio") ? &p->issue_ratio : &p->floor_price) = x;
   } else {
     return TB_ERR(TB_ERR_USAGE, "%s: unknown key [policy.%s] %s (kind, regions, rate, ratio, expiry, floor)", where, name, key);
   }
@@ -358,7 +358,7 @@ static void policy_dump(const tb_policy *p, char *val, size_t size) {
   enum_name(POLICY_KINDS, p->kind, kind, sizeof kind);
   char rate[32], ratio[32], fl[32];
   fmt_double(rate, sizeof rate, p->rate);
-  fmt_double(ratio, sizeof ratio, p->ratio);
+  fmt_double(ratio, sizeof ratio, p->issue_ratio);
   fmt_double(fl, sizeof fl, p->floor_price);
   snprintf(val, size, "\n[policy.%s]\nkind = %s\nregions = %s\nrate = %s\nratio = %s\nexpiry = %lld\nfloor = %s\n",
            p->name, kind, regions, rate, ratio, (long long)p->expiry, fl);

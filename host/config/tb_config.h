@@ -8,29 +8,13 @@
 #include <stdint.h>
 
 #include "tb_deal_math.h"
+#include "tb_policy.h"
 #include "tb_util.h" /* TB_PATH_MAX */
 
 /* The resolved config text: stored as one HDF5 attribute, which the default object header caps at 64 KiB. */
 #define TB_CONFIG_TEXT_MAX 65536
 
 #define TB_MAX_POLICIES 16
-#define TB_MAX_POLICY_REGIONS 256
-
-enum { TB_POLICY_NONE = 0, TB_POLICY_TARIFF = 1, TB_POLICY_CERTIFICATES = 2 };
-enum { TB_REGIONS_HOME = 0, TB_REGIONS_ALL = 1, TB_REGIONS_LIST = 2 };
-
-/* One trade policy of MODEL.md section 5, from an INI section [policy.NAME]. */
-typedef struct {
-  char name[64];
-  int kind;
-  int region_mode; /* TB_REGIONS_*: the /io home region (default), every region, or a list */
-  int nregions;
-  int32_t regions[TB_MAX_POLICY_REGIONS];
-  double rate;        /* tariff: ad valorem tau */
-  double ratio;       /* certificates: q per unit of exports */
-  int64_t expiry;     /* certificates: E periods of validity */
-  double floor_price; /* certificates: P_min */
-} tb_policy;
 
 #define TB_MAX_SWEEP 32
 #define TB_MAX_SWEEP_VALUES 64

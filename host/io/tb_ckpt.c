@@ -41,35 +41,14 @@ typedef struct {
   int64_t generation, nitems, payload_bytes, world_size, rank;
 } file_header;
 
-/* The config lines that change results: paths, output, progress, backend and checkpoint
- * settings do not (CPU and GPU give the same bits, MODEL.md section 10). */
-static int config_identity(const tb_config *cfg, char hex[65]) {
-  int rc = TB_OK;
-  tb_config *c = NULL;
-  char *text = NULL;
-  TB_ALLOC(c, 1);
-  TB_ALLOC(text, TB_CONFIG_TEXT_MAX);
-  *c = *cfg;
-  c->input_file[0] = c->output_file[0] = c->ckpt_dir[0] = 0;
-  c->overwrite = c->progress = c->backend_kind = c->threads = c->resume = 0;
-  c->ckpt_every = c->walltime = 0;
-  c->ckpt_periods = 0;
-  c->memory_limit = c->device_memory_limit = 0;
-  TB_GUARD(tb_config_dump(c, text, TB_CONFIG_TEXT_MAX));
-  tb_sha256_mem(text, strlen(text), hex);
-done:
-  free(c), free(text);
-  return rc;
-}
-
-int tb_ckpt_init(tb_ckpt *C, const tb_config *cfg, const char *input_sha) {
+int tb_ckpt_init(tb_ckpt *C, const tb_ckpt_params *P, const char *input_sha) {
   memset(C, 0, sizeof *C);
-  if (cfg->ckpt_dir[0]) snprintf(C->dir, sizeof C->dir, "%s", cfg->ckpt_dir);
-  else if ((size_t)snprintf(C->dir, sizeof C->dir, "%s.ckpt", cfg->output_file) >= sizeof C->dir)
-    return TB_ERR(TB_ERR_USAGE, "%s: output path too long for its checkpoint folder", cfg->output_file);
+  if (P->dir[0]) snprintf(C->dir, sizeof C->dir, "%s", P->dir);
+  else if ((size_t)snprintf(C->dir, sizeof C->dir, "%s.ckpt", P->output) >= sizeof C->dir)
+    return TB_ERR(TB_ERR_USAGE, "%s: output path too long for its checkpoint folder", P->output);
   snprintf(C->input_sha, sizeof C->input_sha, "%s", input_sha);
-  TB_CALL(config_identity(cfg, C->config_sha));
-  C->every = cfg->ckpt_every, C->walltime = cfg->walltime;
+  memcpy(C->config_sha, P->config_sha, sizeof C->config_sha);
+  C->every = P->every, C->walltime = P->walltime;
   const char *stop = getenv("TB_STOP_AFTER_SAFE_POINTS"); /* tests: stop as if signalled at the Nth */
   C->stop_after = stop ? atoll(stop) : 0;
   C->t_start = C->t_safe = C->t_write = tb_now();
@@ -190,10 +169,10 @@ static const char *find_item(const tb_ckpt *C, const char *name, int64_t *bytes)
   return NULL;
 }
 
-int tb_ckpt_open(const tb_config *cfg, const char *sha, tb_ckpt *C) {
+int tb_ckpt_open(const tb_ckpt_params *P, const char *sha, tb_ckpt *C) {
   int found = 0;
-  TB_CALL(tb_ckpt_init(C, cfg, sha));
-  if (!cfg->resume) return TB_OK;
+  TB_CALL(tb_ckpt_init(C, P, sha));
+  if (!P->resume) return TB_OK;
   TB_CALL(tb_ckpt_resume(C, &found));
   if (tb_comm_world_rank() == 0) { /* a sweep's groups resume alike: one line */
     if (found) fprintf(stderr, "[run] resuming from checkpoint %lld in %s\n", (long long)C->generation, C->dir);

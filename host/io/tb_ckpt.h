@@ -9,7 +9,7 @@
 #ifndef TB_CKPT_H
 #define TB_CKPT_H
 
-#include "tb_config.h"
+#include "tb_util.h" /* TB_PATH_MAX */
 
 #include <stdint.h>
 
@@ -35,13 +35,23 @@ typedef struct {
 
 /* Catch SIGTERM and SIGUSR1 (a flag read at safe points). Call once, early. */
 void tb_ckpt_catch_signals(void);
+/* What a run's checkpoints need of its configuration ([checkpoint] and the output path) and the
+ * identity of its model configuration (host/run/tb_run_state.c computes it). */
+typedef struct {
+  const char *dir;    /* checkpoint.dir; "" is OUTPUT.ckpt */
+  const char *output; /* output.file */
+  char config_sha[65];
+  double every, walltime;
+  int resume;         /* 1: checkpoint.resume = auto */
+} tb_ckpt_params;
+
 /* The run's identity and where its files live; nothing is read or written yet. */
-int tb_ckpt_init(tb_ckpt *C, const tb_config *cfg, const char *input_sha);
+int tb_ckpt_init(tb_ckpt *C, const tb_ckpt_params *P, const char *input_sha);
 /* With checkpoint.resume = auto: load the newest generation every rank of the current
  * communicator holds, or none (*found 0, a fresh start). A file of another run is an error. */
 int tb_ckpt_resume(tb_ckpt *C, int *found);
 /* tb_ckpt_init, then with checkpoint.resume = auto tb_ckpt_resume, announced on stderr. */
-int tb_ckpt_open(const tb_config *cfg, const char *input_sha, tb_ckpt *C);
+int tb_ckpt_open(const tb_ckpt_params *P, const char *input_sha, tb_ckpt *C);
 int tb_ckpt_has(const tb_ckpt *C, const char *name);
 /* A loaded item of exactly `bytes` bytes into data; or into a fresh malloc'd buffer, of exactly
  * *bytes bytes when *bytes >= 0 on entry, of any size when -1 (*bytes is then its size). */

@@ -24,7 +24,7 @@ int tb_write_funding(tb_h5 *o, const tb_input_dims *D, const tb_deal_table *T, c
   int64_t m = D->M, no = F->nunder, ns = D->S;
   TB_CALL(put(o, "/deals/funded", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &m, T->d0, T->n, T->funded));
   TB_CALL(put(o, "/opportunities/deal", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &no, F->o0, F->no, F->deal));
-  TB_CALL(put(o, "/opportunities/ratio", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &no, F->o0, F->no, F->ratio));
+  TB_CALL(put(o, "/opportunities/ratio", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &no, F->o0, F->no, F->value_ratio));
   TB_CALL(put(o, "/opportunities/funded", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &no, F->o0, F->no, F->funded));
   TB_CALL(put_replicated(o, "/opportunities/sector_index", 1, &ns, F->sector_index));
   TB_CALL(tb_h5_attr_i64(o, "/opportunities", "opportunities", F->nopp));
@@ -70,11 +70,11 @@ void tb_policy_metrics_row(const tb_policy_result *r, const tb_assessment *A, in
   memcpy(row, v, sizeof v);
 }
 
-static int write_draw_levels(tb_h5 *o, const tb_config *cfg, const tb_assessment *A, int me) {
+static int write_draw_levels(tb_h5 *o, int64_t seed, const tb_assessment *A, int me) {
   char sigma[64];
   snprintf(sigma, sizeof sigma, "%.17g", A->sigma_rep);
   TB_CALL(tb_h5_attr_i64(o, "/policies", "draws", A->K));
-  TB_CALL(tb_h5_attr_i64(o, "/policies", "seed", cfg->seed));
+  TB_CALL(tb_h5_attr_i64(o, "/policies", "seed", seed));
   TB_CALL(tb_h5_attr_str(o, "/policies", "sigma_rep", sigma));
   TB_CALL(tb_h5_attr_i64(o, "/policies", "sigma_rep_fallback", A->sigma_fallback));
   if (!A->K) return TB_OK;
@@ -82,7 +82,7 @@ static int write_draw_levels(tb_h5 *o, const tb_config *cfg, const tb_assessment
   return put(o, "/policies/draw_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, 0, me ? A->K : 0, A->levels);
 }
 
-int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result *r, int q, const tb_assessment *A) {
+int tb_write_policy_table(tb_h5 *o, int64_t seed, const tb_policy_result *r, int q, const tb_assessment *A) {
   int rc = TB_OK;
   double *metrics = NULL, *delta = NULL;
   char *names = NULL;
@@ -106,7 +106,7 @@ int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result
   H5Tclose(st);
   if (rc) goto done;
   TB_GUARD(tb_h5_attr_str(o, "/policies", "recommended", r[A->best].name));
-  TB_GUARD(write_draw_levels(o, cfg, A, me));
+  TB_GUARD(write_draw_levels(o, seed, A, me));
 done:
   free(metrics), free(delta), free(names);
   return rc;

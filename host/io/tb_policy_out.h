@@ -4,7 +4,6 @@
 #define TB_POLICY_OUT_H
 
 #include "tb_assess.h"
-#include "tb_config.h"
 #include "tb_funding.h"
 #include "tb_h5.h"
 #include "tb_validate.h"
@@ -20,8 +19,8 @@ int tb_write_funding(tb_h5 *o, const tb_input_dims *D, const tb_deal_table *T, c
 int tb_write_policy(tb_h5 *o, const tb_input_dims *D, const char *prefix, const tb_policy_result *r,
                     int64_t d0, int64_t n);
 /* /policies/names, /policies/metrics (the deterministic runs and section 8's assessment) and,
- * with draws, /policies/draw_levels [K, Q]. */
-int tb_write_policy_table(tb_h5 *o, const tb_config *cfg, const tb_policy_result *r, int q, const tb_assessment *A);
+ * with draws, /policies/draw_levels [K, Q]; seed: assessment.seed, an attribute. */
+int tb_write_policy_table(tb_h5 *o, int64_t seed, const tb_policy_result *r, int q, const tb_assessment *A);
 /* One line per policy on stdout (rank 0), and the sigma_rep warning. */
 void tb_print_policies(const tb_policy_result *r, int q, const tb_assessment *A);
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-double tb_level(const tb_config *cfg, const tb_policy_result *r) {
-  return cfg->w_gdp * r->gdp + cfg->w_jobs * r->jobs + cfg->w_balance * r->home_balance + cfg->w_surplus * r->surplus;
+double tb_level(const tb_assess_params *P, const tb_policy_result *r) {
+  return P->w_gdp * r->gdp + P->w_jobs * r->jobs + P->w_balance * r->home_balance + P->w_surplus * r->surplus;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -32,7 +32,7 @@ static double sigma_of_none(int Q, int K, const double *ydraw) {
   return sqrt(ss / (K - 1));
 }
 
-int tb_assess(const tb_config *cfg, int Q, int K, const double *ydet, const double *ydraw, tb_assessment *A) {
+int tb_assess(const tb_assess_params *P, int Q, int K, const double *ydet, const double *ydraw, tb_assessment *A) {
   int rc = TB_OK;
   double *z = NULL;
   memset(A, 0, sizeof *A);
@@ -59,7 +59,7 @@ int tb_assess(const tb_config *cfg, int Q, int K, const double *ydet, const doub
     }
     A->mean_z[p] = sum / n;
     A->war[p] = A->mean_z[p] / sigma;
-    A->war_b[p] = (1.0 - cfg->margin_of_safety) * A->war[p];
+    A->war_b[p] = (1.0 - P->margin_of_safety) * A->war[p];
     for (int k = 0; k < n; k++) z[k] /= sigma;
     A->q05[p] = tb_quantile(z, n, 0.05);
     A->q95[p] = tb_quantile(z, n, 0.95);

@@ -17,7 +17,7 @@ typedef unsigned __int128 u128;
 typedef struct {
   u128 key;
   int64_t deal;
-  double ratio, cost;
+  double value_ratio, cost; /* u^B and k_d */
 } item;
 
 /* u^B descending as an ascending unsigned key (larger ratio, smaller key). */
@@ -110,11 +110,11 @@ static int redistribute(item *v, int64_t n, int64_t total, u128 cut, tb_funding 
   F->o0 = pos[tb_comm_rank()];
   F->no = nrecv;
   TB_ALLOC(F->deal, nrecv);
-  TB_ALLOC(F->ratio, nrecv);
+  TB_ALLOC(F->value_ratio, nrecv);
   TB_ALLOC(F->funded, nrecv);
   for (int64_t i = 0; i < nrecv; i++) {
     F->deal[i] = recv[i].deal;
-    F->ratio[i] = recv[i].ratio;
+    F->value_ratio[i] = recv[i].value_ratio;
     F->funded[i] = recv[i].key < cut;
   }
 done:
@@ -187,6 +187,6 @@ done:
 }
 
 void tb_funding_free(tb_funding *F) {
-  free(F->deal), free(F->ratio), free(F->funded), free(F->sector_index);
+  free(F->deal), free(F->value_ratio), free(F->funded), free(F->sector_index);
   memset(F, 0, sizeof *F);
 }

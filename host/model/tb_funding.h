@@ -16,7 +16,7 @@ typedef struct {
   /* this rank's slice [o0, o0 + no) of the undervalued opportunities ranked by u^B */
   int64_t o0, no;
   int64_t *deal;
-  double *ratio;
+  double *value_ratio;
   uint8_t *funded;
   double *sector_index; /* [nsectors], NaN for a sector without opportunities */
 } tb_funding;

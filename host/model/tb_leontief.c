@@ -49,7 +49,7 @@ void tb_leontief_free(tb_leontief *L) {
   memset(L, 0, sizeof *L);
 }
 
-int tb_leontief_multipliers(const tb_leontief *L, double *m) {
+int tb_leontief_output_multipliers(const tb_leontief *L, double *m) {
   for (int64_t i = 0; i < L->S; i++) m[i] = 1.0;
   return tb_backend_lu_solve(L->be, L->lu, 0, 1, m); /* (I - A)^T m = 1  <=>  m = L^T 1, m_j = sum_i L_ij */
 }

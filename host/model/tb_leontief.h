@@ -20,7 +20,7 @@ typedef struct {
 int tb_leontief_factor(tb_leontief *L, tb_backend *be, int64_t S, const double *A, const char *what);
 void tb_leontief_free(tb_leontief *L);
 /* Output multipliers m_j = sum_i L_ij: one transposed solve with a right-hand side of ones. */
-int tb_leontief_multipliers(const tb_leontief *L, double *m);
+int tb_leontief_output_multipliers(const tb_leontief *L, double *m);
 /* X = L F in place for nrhs right-hand sides at once; B column-major [S, nrhs]. */
 int tb_leontief_solve(const tb_leontief *L, int64_t nrhs, double *B);
 /* L itself, row-major [S,S] (for outputs and checks). */

@@ -124,25 +124,15 @@ done:
   return rc;
 }
 
-int tb_network_load(tb_h5 *f, const tb_input_dims *D, tb_network *G) {
+int tb_network_build(tb_network *G, int64_t N, int64_t lo, int64_t n, const int64_t *ptr, const int64_t *col,
+                     double *wt) {
   int rc = TB_OK;
-  const int rank = tb_comm_rank(), size = tb_comm_size();
-  int64_t *ptr = NULL, *col = NULL;
-  double *wt = NULL, *rowsum = NULL;
+  double *rowsum = NULL;
   memset(G, 0, sizeof *G);
-  G->N = D->N;
-  G->lo = tb_block_lo(D->N, rank, size);
-  G->n = tb_block_lo(D->N, rank + 1, size) - G->lo;
-  TB_ALLOC(ptr, G->n + 1);
-  TB_GUARD(tb_h5_read(f, "/network/ptr", H5T_NATIVE_INT64, G->lo, G->n + 1, 1, ptr));
-  const int64_t ne = ptr[G->n] - ptr[0];
-  TB_ALLOC(col, ne);
-  TB_ALLOC(wt, ne);
+  G->N = N, G->lo = lo, G->n = n;
   TB_ALLOC(rowsum, G->n);
   TB_ALLOC(G->centrality, G->n);
   TB_ALLOC(G->influence, G->n);
-  TB_GUARD(tb_h5_read(f, "/network/col", H5T_NATIVE_INT64, ptr[0], ne, 1, col));
-  TB_GUARD(tb_h5_read(f, "/network/weight", H5T_NATIVE_DOUBLE, ptr[0], ne, 1, wt));
   for (int64_t i = 0; i < G->n; i++) { /* W~_ij = w_ij / max(1, sum_j w_ij) */
     double s = 0.0;
     for (int64_t e = ptr[i] - ptr[0]; e < ptr[i + 1] - ptr[0]; e++) s += wt[e];
@@ -153,7 +143,7 @@ int tb_network_load(tb_h5 *f, const tb_input_dims *D, tb_network *G) {
     for (int64_t e = ptr[i] - ptr[0]; e < ptr[i + 1] - ptr[0]; e++) wt[e] /= rowsum[i] > 1.0 ? rowsum[i] : 1.0;
   TB_GUARD(to_targets(G, ptr, col, wt));
 done:
-  free(ptr), free(col), free(wt), free(rowsum);
+  free(rowsum);
   if (rc) tb_network_free(G);
   return rc;
 }
@@ -209,7 +199,7 @@ int tb_network_solve(tb_backend *be, const tb_network *G, const double *b, doubl
   double sums[4] = {0, 0, 0, 0};
   for (int64_t j = 0; j < G->n; j++) tb_dd_add(sums, x[j]), tb_dd_add(sums + 2, b[j]);
   TB_GUARD(tb_comm_sum_dd(sums, 2));
-  st->multiplier = (sums[0] + sums[1]) / (sums[2] + sums[3]);
+  st->network_multiplier = (sums[0] + sums[1]) / (sums[2] + sums[3]);
 done:
   free(xs), free(xn), free(part);
   return rc;

@@ -5,8 +5,8 @@
 #define TB_NETWORK_H
 
 #include "tb_backend.h"
-#include "tb_h5.h"
-#include "tb_validate.h"
+
+#include <stdint.h>
 
 typedef struct {
   int64_t N, lo, n;          /* this rank's entities [lo, lo+n) */
@@ -21,12 +21,15 @@ typedef struct {
 typedef struct {
   int iterations, converged;
   double residual;           /* ||x_new - x||_1 / ||x_new||_1 at the last iteration */
-  double multiplier;         /* sum x / sum b */
+  double network_multiplier; /* sum x / sum b */
 } tb_network_stats;
 
-/* Collective: read this rank's rows of /network, normalise, centrality and influence,
- * move edges to their targets' owners. */
-int tb_network_load(tb_h5 *f, const tb_input_dims *D, tb_network *G);
+/* Collective: from this rank's rows [lo, lo + n) of the N-entity graph (CSR: ptr [n + 1] holds
+ * the file's global offsets, col and weight [ptr[n] - ptr[0]]): normalise (wt is scaled in
+ * place), centrality and influence, move edges to their targets' owners (the reader is
+ * host/io/tb_network_file.c). */
+int tb_network_build(tb_network *G, int64_t N, int64_t lo, int64_t n, const int64_t *ptr, const int64_t *col,
+                     double *wt);
 void tb_network_free(tb_network *G);
 /* x = b + alpha W~^T x by Jacobi from x = b, each step on the backend. b and x are this
  * rank's block. Collective. */

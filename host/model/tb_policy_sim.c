@@ -1,7 +1,7 @@
 #include "tb_policy_sim.h"
 
 #include "tb_error.h"
-#include "tb_market.h"
+#include "tb_certificates.h"
 #include "tb_sort.h"
 #include "tb_util.h"
 #include "tb_comm.h"
@@ -112,7 +112,7 @@ static int deal_demand(void *vctx, int n, const double *P, double *out) {
 int tb_market_book_clear(const tb_market_book *B, int64_t t, int n, const int64_t *region, const tb_auction *A,
                          double *pairs, double *Pstar) {
   demand_ctx ctx = {B, t, region, pairs};
-  return tb_auction_clear(n, A, deal_demand, &ctx, Pstar);
+  return tb_cert_auction_clear(n, A, deal_demand, &ctx, Pstar);
 }
 
 /* ---- one policy ---- */
@@ -240,7 +240,7 @@ static int period_close(const tb_market_book *B, const tb_policy *p, tb_policy_r
     const double avail = S->A[cert++].Q; /* the supply the auction cleared against */
     tb_ledger_consume(L, t, r->imports[at]);
     const double issued_before = L->issued_t;
-    tb_ledger_close_period(L, t, p->ratio * r->exports[at]);
+    tb_ledger_close_period(L, t, p->issue_ratio * r->exports[at]);
     TB_CALL(tb_ledger_check(L, t, avail, (int)g, p->name));
     r->issued[at] = L->issued_t + (t == 0 ? issued_before : 0.0); /* period 0 shows the initial allocation too */
     r->used[at] = L->used_t;
@@ -266,7 +266,7 @@ static int sim_init(const tb_market_book *B, const tb_policy *p, const tb_policy
   for (int64_t g = 0; g < R && p->kind == TB_POLICY_CERTIFICATES; g++) {
     if (!r->covered[g]) continue;
     S->cert_region[S->ncert++] = g;
-    TB_GUARD(tb_ledger_init(&S->ledger[g], B->T, p->expiry, p->ratio * B->base_exports[g * B->T]));
+    TB_GUARD(tb_ledger_init(&S->ledger[g], B->T, p->expiry, p->issue_ratio * B->base_exports[g * B->T]));
   }
 done:
   return rc;

@@ -3,9 +3,9 @@
 #ifndef TB_POLICY_SIM_H
 #define TB_POLICY_SIM_H
 
-#include "tb_config.h"
+#include "tb_policy.h"
 #include "tb_dealtab.h"
-#include "tb_market.h"
+#include "tb_certificates.h"
 
 /* Shared by every policy of a run: the eligible deals ordered by (period, import region,
  * bid descending) with running double-double sums of m_d, and the base trade. */
@@ -32,8 +32,8 @@ typedef struct {
   double home_balance;   /* sum over periods of the home region's balance */
   double *home_exports, *home_imports; /* [S] traded deal exports and imports of home, by sector, all periods */
   double home_base_served;             /* base imports served to home, all periods */
-  double gdp, jobs;                    /* section 7, filled by tb_io_impacts */
-  double network_multiplier;           /* section 6, filled by the run */
+  double gdp, jobs;                    /* section 7, filled by tb_impacts */
+  double network_multiplier;           /* section 6 (sum x / sum b), filled by the run */
   double mean_cert_price; /* over the policy's certificate markets with a finite price; NaN if none */
   int64_t cert_markets_closed; /* markets where P* = +inf */
 } tb_policy_result;

@@ -3,6 +3,8 @@
  * (sections 3-8) from memory; one metrics row per scenario travels to rank 0. */
 #include "tb_schema.h"
 #include "tb_job.h"
+#include "tb_pipeline.h"
+#include "tb_run_state.h"
 #include "tb_block.h"
 #include "tb_ckpt.h"
 #include "tb_error.h"
@@ -77,7 +79,9 @@ static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_swee
   double last = 0; /* progress=auto: the first and last scenario, and at most one line per 5 s between */
   memset(&J, 0, sizeof J);
   J.in.id = -1;
-  TB_GUARD(tb_ckpt_open(cfg, sha, ck));
+  tb_ckpt_params cp;
+  TB_GUARD(tb_ckpt_params_of(cfg, &cp));
+  TB_GUARD(tb_ckpt_open(&cp, sha, ck));
   TB_GUARD(tb_comm_agree(restore_rows(ck, rows, row_bytes, g1 - g0, done)));
   TB_GUARD(tb_job_load(&J, cfg, D, 1, S, 0));
   snprintf(backend, 32, "%s", tb_backend_name(&J.be));

@@ -1,7 +1,9 @@
-/* Reading a block of deals (CSR) and the entity rows they need. */
-#ifndef TB_DEALS_IO_H
-#define TB_DEALS_IO_H
+/* Deals in files: reading a block of deals (CSR) and the entity rows they need, the columns
+ * funding and the market need, the base trade; writing the per-deal results. */
+#ifndef TB_DEAL_FILE_H
+#define TB_DEAL_FILE_H
 
+#include "tb_dealtab.h"
 #include "tb_h5.h"
 #include "tb_validate.h"
 #include "tb_deal_math.h"
@@ -33,4 +35,12 @@ int tb_deals_read(tb_h5 *f, const tb_input_dims *D, tb_entity_table *E, int64_t 
                   tb_deal_buffers *B, double *t_read, double *t_fetch);
 void tb_deal_buffers_free(tb_deal_buffers *B);
 
+/* The per-deal and per-party datasets of a run (/deals/value, status, surplus, bid, transfer, final_value). */
+int tb_deal_outputs_create(tb_h5 *o, const tb_input_dims *D);
+/* Pass 1 writes the section 2-3 results, pass 2 the recommended policy's transfers and final values. */
+int tb_deal_results_write(tb_h5 *o, const tb_deal_buffers *B, int pass);
+/* Deals [d0, d0 + n) of the input's period, sector, regions and cost into the table T (at d0 - T->d0). */
+int tb_deal_columns_read(tb_h5 *in, int64_t d0, int64_t n, tb_deal_table *T);
+/* /trade/base_exports then /trade/base_imports ([R*T] each) and the home region (/io region). */
+int tb_base_trade_read(tb_h5 *in, const tb_input_dims *D, double *trade, int64_t *home);
 #endif

@@ -1,4 +1,4 @@
-#include "tb_market.h"
+#include "tb_certificates.h"
 
 #include "tb_error.h"
 
@@ -84,7 +84,7 @@ static int feasible(const tb_auction *a, double P, double deals) {
   return tb_base_demand(a->base, P, a->epsilon) + deals <= a->Q;
 }
 
-int tb_auction_clear(int n, const tb_auction *A, tb_deal_demand_fn demand, void *ctx, double *Pstar) {
+int tb_cert_auction_clear(int n, const tb_auction *A, tb_deal_demand_fn demand, void *ctx, double *Pstar) {
   int rc = TB_OK;
   uint64_t *lo = NULL, *hi = NULL;
   double *P = NULL, *D = NULL;

@@ -1,4 +1,4 @@
-#include "tb_deals_io.h"
+#include "tb_deal_file.h"
 
 #include "tb_block.h"
 #include "tb_error.h"
@@ -209,4 +209,44 @@ void tb_deal_buffers_free(tb_deal_buffers *B) {
   free(B->surplus);
   free(B->bid);
   memset(B, 0, sizeof *B);
+}
+
+int tb_deal_outputs_create(tb_h5 *o, const tb_input_dims *D) {
+  const int64_t M = D->M, P = D->P;
+  TB_CALL(tb_h5_new_dataset(o, "/deals/value", H5T_IEEE_F64LE, 1, &P));
+  TB_CALL(tb_h5_new_dataset(o, "/deals/status", H5T_STD_U8LE, 1, &M));
+  TB_CALL(tb_h5_new_dataset(o, "/deals/surplus", H5T_IEEE_F64LE, 1, &M));
+  TB_CALL(tb_h5_new_dataset(o, "/deals/bid", H5T_IEEE_F64LE, 1, &M));
+  TB_CALL(tb_h5_new_dataset(o, "/deals/transfer", H5T_IEEE_F64LE, 1, &P));
+  TB_CALL(tb_h5_new_dataset(o, "/deals/final_value", H5T_IEEE_F64LE, 1, &P));
+  return TB_OK;
+}
+
+/* Pass 1 writes the section 2-3 results, pass 2 the recommended policy's transfers. */
+int tb_deal_results_write(tb_h5 *o, const tb_deal_buffers *B, int pass) {
+  const int64_t n = B->b.ndeal, np = B->b.nparty, d0 = n ? B->d0 : 0, p0 = np ? B->p0 : 0;
+  if (pass == 2) {
+    TB_CALL(tb_h5_write(o, "/deals/transfer", H5T_NATIVE_DOUBLE, p0, np, B->transfer));
+    return tb_h5_write(o, "/deals/final_value", H5T_NATIVE_DOUBLE, p0, np, B->final_value);
+  }
+  TB_CALL(tb_h5_write(o, "/deals/value", H5T_NATIVE_DOUBLE, p0, np, B->value));
+  TB_CALL(tb_h5_write(o, "/deals/status", H5T_NATIVE_UINT8, d0, n, B->status));
+  TB_CALL(tb_h5_write(o, "/deals/surplus", H5T_NATIVE_DOUBLE, d0, n, B->surplus));
+  return tb_h5_write(o, "/deals/bid", H5T_NATIVE_DOUBLE, d0, n, B->bid);
+}
+
+int tb_deal_columns_read(tb_h5 *in, int64_t d0, int64_t n, tb_deal_table *T) {
+  const int64_t at = d0 - T->d0;
+  TB_CALL(tb_h5_read(in, "/deals/period", H5T_NATIVE_INT32, d0, n, 1, T->period + at));
+  TB_CALL(tb_h5_read(in, "/deals/sector", H5T_NATIVE_INT32, d0, n, 1, T->sector + at));
+  TB_CALL(tb_h5_read(in, "/deals/export_region", H5T_NATIVE_INT32, d0, n, 1, T->exp + at));
+  TB_CALL(tb_h5_read(in, "/deals/import_region", H5T_NATIVE_INT32, d0, n, 1, T->imp + at));
+  return tb_h5_read(in, "/deals/cost", H5T_NATIVE_DOUBLE, d0, n, 1, T->k + at);
+}
+
+int tb_base_trade_read(tb_h5 *in, const tb_input_dims *D, double *trade, int64_t *home) {
+  int has = 0;
+  TB_CALL(tb_h5_read(in, "/trade/base_exports", H5T_NATIVE_DOUBLE, 0, D->R, 1, trade));
+  TB_CALL(tb_h5_read(in, "/trade/base_imports", H5T_NATIVE_DOUBLE, 0, D->R, 1, trade + D->R * D->T));
+  return tb_h5_attr_read_i64(in, "/io", "region", home, &has);
 }

@@ -1,8 +1,8 @@
 /* MODEL.md section 5 building blocks with no I/O: the certificate ledger and the
  * uniform-price call auction. The auction asks a callback for the deals' demand, so
  * the same code clears a market held on one rank or spread over many. */
-#ifndef TB_MARKET_H
-#define TB_MARKET_H
+#ifndef TB_CERTIFICATES_H
+#define TB_CERTIFICATES_H
 
 #include <stdint.h>
 
@@ -40,6 +40,6 @@ typedef struct {
 /* P*_i = inf { P >= floor : D_base(P) + deals(P) <= Q } for n markets at once, exact to the
  * double: a bisection over the ordered bit patterns of P (at most 64 demand calls).
  * +inf when no finite price clears (Q = 0 with positive base demand). */
-int tb_auction_clear(int n, const tb_auction *A, tb_deal_demand_fn demand, void *ctx, double *Pstar);
+int tb_cert_auction_clear(int n, const tb_auction *A, tb_deal_demand_fn demand, void *ctx, double *Pstar);
 
 #endif

@@ -1,0 +1,64 @@
+#include "tb_network_stage.h"
+
+#include "tb_block.h"
+#include "tb_comm.h"
+#include "tb_error.h"
+#include "tb_network_file.h"
+#include "tb_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Section 6 for every policy: direct values summed by entity in deal order (the
+ * contributions travel to the entity's owner grouped by source rank, which is deal
+ * order), then the Jacobi iteration; the recommended policy's results at the root. */
+static int direct_values(const tb_input_dims *D, const tb_contrib *c, int64_t lo, int64_t n, double *b) {
+  int rc = TB_OK;
+  int *dest = NULL;
+  int64_t nrecv = 0;
+  tb_direct_item *recv = NULL;
+  TB_ALLOC(dest, c->n);
+  for (int64_t k = 0; k < c->n; k++) dest[k] = tb_block_owner(D->N, tb_comm_size(), c->v[k].entity);
+  TB_GUARD(tb_comm_route(c->v, dest, c->n, sizeof(tb_direct_item), (void **)&recv, &nrecv));
+  memset(b, 0, sizeof(double) * (size_t)n);
+  for (int64_t k = 0; k < nrecv; k++) b[recv[k].entity - lo] += recv[k].value;
+done:
+  free(dest), free(recv);
+  return rc;
+}
+
+int tb_network_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_result *M, tb_run_stats *S) {
+  int rc = TB_OK;
+  const double t = tb_now();
+  tb_network *G = &J->G;
+  double *b = NULL, *x = NULL;
+  if (!J->have_net) TB_GUARD(tb_network_read(&J->in, &J->D, G));
+  J->have_net = 1;
+  TB_ALLOC(b, G->n);
+  TB_ALLOC(x, G->n);
+  TB_ALLOC(M->net, M->nres);
+  for (int p = 0; p < M->nres; p++) {
+    TB_GUARD(direct_values(&J->D, &M->contribs[p], G->lo, G->n, b));
+    TB_GUARD(tb_network_solve(&J->be, G, b, cfg->alpha, cfg->net_tol, (int)cfg->net_max_iter, x, &M->net[p]));
+    M->res[p].network_multiplier = M->net[p].network_multiplier;
+    if (p == M->best && out) TB_GUARD(tb_network_write(out, &J->D, G, b, x, &M->net[p]));
+  }
+  S->t[ST_NETWORK] += tb_now() - t;
+done:
+  free(b), free(x);
+  return rc;
+}
+
+void tb_network_stage_print(const tb_run_result *M) {
+  if (tb_comm_rank() != 0 || !M->net) return;
+  const tb_network_stats *b = &M->net[M->best];
+  printf("  network (recommended policy): multiplier %.6g, %d Jacobi iterations, residual %.2e\n", b->network_multiplier,
+         b->iterations, b->residual);
+  for (int p = 0; p < M->nres; p++)
+    if (!M->net[p].converged)
+      printf("  WARNING: network iteration of policy %s did not converge in %d iterations (residual %.2e > "
+             "network.tol); its network values are the last iterate\n", M->res[p].name, M->net[p].iterations,
+             M->net[p].residual);
+  fflush(stdout);
+}
