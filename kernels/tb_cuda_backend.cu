@@ -1,7 +1,7 @@
-// CUDA backend: fills the same ops table as the CPU backend (host/backend.h). The
+// CUDA backend: fills the same ops table as the CPU backend (host/backend/tb_backend.h). The
 // streaming of a batch through the GPU (sub-batches sized from free device memory,
-// pinned buffers, two streams) is host/tb_stream.c; this file supplies the CUDA calls
-// and the device choice. The math is tb_math.h, launched by tb_cuda_deal_launch().
+// pinned buffers, two streams) is host/backend/tb_stream.c; this file supplies the CUDA calls
+// and the device choice. The math is tb_deal_math.h, launched by tb_cuda_deal_launch().
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <cusolverDn.h>

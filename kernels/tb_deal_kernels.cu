@@ -1,5 +1,5 @@
 // Per-deal kernel: one thread per deal running the same tb_deal_eval() as the
-// CPU backend (host/tb_math.h). The batch's pointers must be device pointers.
+// CPU backend (host/math/tb_deal_math.h). The batch's pointers must be device pointers.
 #include <cuda_runtime.h>
 
 extern "C" {

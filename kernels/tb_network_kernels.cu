@@ -1,5 +1,5 @@
 // Section 6 kernel: one thread per row of the pull iteration, running the same
-// tb_network_row() as the CPU backend (host/tb_math.h). The view's pointers are device pointers.
+// tb_network_row() as the CPU backend (host/math/tb_network_row.h). The view's pointers are device pointers.
 #include <cuda_runtime.h>
 
 extern "C" {

@@ -1,6 +1,6 @@
 /* Deal math (MODEL.md sections 2-3) against hand-computed values, closed forms,
  * the published prototype case, and an independent bisection solve (KKT). */
-#include "tb_model.h"
+#include "tb_translation.h"
 #include "tb_deal_math.h"
 #include "tb_test.h"
 #include "tb_util.h"

@@ -1,4 +1,4 @@
-/* CPU reference backend: the shared per-deal math (tb_math.h) in an OpenMP loop.
+/* CPU reference backend: the shared per-deal math (tb_deal_math.h) in an OpenMP loop.
  * Deals go in chunks: first the chunk's p_c^(1+rho_e) through glibc's vector pow
  * (libmvec, AVX2) where available, then tb_deal_eval on each deal. */
 #include "tb_backend.h"

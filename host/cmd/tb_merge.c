@@ -6,11 +6,11 @@
 #include "tb_config.h"
 #include "tb_error.h"
 #include "tb_output.h"
-#include "tb_policy_out.h"
+#include "tb_policy_file.h"
 #include "tb_schema.h"
 #include "tb_sensitivity.h"
 #include "tb_sweep.h"
-#include "tb_sweep_out.h"
+#include "tb_sweep_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 #ifndef TB_DEAL_FILE_H
 #define TB_DEAL_FILE_H
 
-#include "tb_dealtab.h"
+#include "tb_deal_table.h"
 #include "tb_h5.h"
 #include "tb_validate.h"
 #include "tb_deal_math.h"

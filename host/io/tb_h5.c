@@ -223,7 +223,7 @@ static int declared(const tb_h5 *f, const char *obj, const char *attr) {
   if (!f->schema) return TB_OK;
   snprintf(name, sizeof name, "%s%s%s", obj, attr ? "@" : "", attr ? attr : "");
   if (tb_schema_declared(f->schema, name)) return TB_OK;
-  return TB_ERR(TB_ERR_INTERNAL, "%s: %s is not declared in host/tb_schema.c (the documented format)", f->path, name);
+  return TB_ERR(TB_ERR_INTERNAL, "%s: %s is not declared in host/io/tb_schema.c (the documented format)", f->path, name);
 }
 
 int tb_h5_new_dataset(tb_h5 *f, const char *name, hid_t type, int rank, const int64_t *dims) {

@@ -2,7 +2,7 @@
 #include "tb_block.h"
 #include "tb_error.h"
 #include "tb_validate.h"
-#include "tb_model.h"
+#include "tb_translation.h"
 #include "tb_schema.h"
 #include "tb_comm.h"
 

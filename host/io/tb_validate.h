@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "tb_h5.h"
-#include "tb_model.h"
+#include "tb_translation.h"
 
 typedef struct {
   int64_t N, M, P, C, F, E, R, T, S;

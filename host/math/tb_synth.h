@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "tb_deal_math.h"
-#include "tb_model.h"
+#include "tb_translation.h"
 
 typedef struct {
   tb_deal_batch b;

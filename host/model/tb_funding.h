@@ -2,7 +2,7 @@
 #ifndef TB_FUNDING_H
 #define TB_FUNDING_H
 
-#include "tb_dealtab.h"
+#include "tb_deal_table.h"
 
 typedef struct {
   double margin_of_safety, theta, budget;

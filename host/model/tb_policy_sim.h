@@ -4,7 +4,7 @@
 #define TB_POLICY_SIM_H
 
 #include "tb_policy.h"
-#include "tb_dealtab.h"
+#include "tb_deal_table.h"
 #include "tb_certificates.h"
 
 /* Shared by every policy of a run: the eligible deals ordered by (period, import region,

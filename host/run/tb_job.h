@@ -7,7 +7,7 @@
 #include "tb_ckpt.h"
 #include "tb_config.h"
 #include "tb_deal_file.h"
-#include "tb_dealtab.h"
+#include "tb_deal_table.h"
 #include "tb_h5.h"
 #include "tb_impact.h"
 #include "tb_network.h"

@@ -4,7 +4,7 @@
 #include "tb_draws.h"
 #include "tb_error.h"
 #include "tb_impact_file.h"
-#include "tb_policy_out.h"
+#include "tb_policy_file.h"
 #include "tb_stage_params.h"
 #include "tb_util.h"
 

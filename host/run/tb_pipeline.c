@@ -5,7 +5,7 @@
 #include "tb_error.h"
 #include "tb_market_stage.h"
 #include "tb_network_stage.h"
-#include "tb_policy_out.h"
+#include "tb_policy_file.h"
 #include "tb_run_state.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "tb_model.h"
+#include "tb_translation.h"
 
 /* MODEL.md section 2, rows: dimension economic, social, environmental, security;
  * columns: the type's four sub-dimensions. */

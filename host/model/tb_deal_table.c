@@ -1,4 +1,4 @@
-#include "tb_dealtab.h"
+#include "tb_deal_table.h"
 
 #include "tb_error.h"
 

@@ -1,7 +1,7 @@
 /* This rank's deals as the funding and market stages see them (struct of arrays,
  * local deal i is global deal d0 + i): filled by the deal pass, one entry per deal. */
-#ifndef TB_DEALTAB_H
-#define TB_DEALTAB_H
+#ifndef TB_DEAL_TABLE_H
+#define TB_DEAL_TABLE_H
 
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-#include "tb_policy_out.h"
+#include "tb_policy_file.h"
 
 #include "tb_error.h"
 #include "tb_comm.h"

@@ -1,6 +1,6 @@
 /* The HDF5 side of a sweep (MODEL.md section 9): /scenarios and /sensitivity. */
-#ifndef TB_SWEEP_OUT_H
-#define TB_SWEEP_OUT_H
+#ifndef TB_SWEEP_FILE_H
+#define TB_SWEEP_FILE_H
 
 #include "tb_h5.h"
 #include "tb_sensitivity.h"

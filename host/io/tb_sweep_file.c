@@ -1,8 +1,8 @@
 #include "tb_schema.h"
-#include "tb_sweep_out.h"
+#include "tb_sweep_file.h"
 
 #include "tb_error.h"
-#include "tb_policy_out.h"
+#include "tb_policy_file.h"
 #include "tb_comm.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* Writing the section 4-5 results: funding, every policy's regions and outcomes, the
  * policy table, and the recommended policy's root datasets. Collective. */
-#ifndef TB_POLICY_OUT_H
-#define TB_POLICY_OUT_H
+#ifndef TB_POLICY_FILE_H
+#define TB_POLICY_FILE_H
 
 #include "tb_assess.h"
 #include "tb_funding.h"
