@@ -108,6 +108,28 @@ readme = open(os.path.join(REPO, "README.md")).read()
 synopsis = readme.split("## Commands", 1)[1].split("```")[1]
 for c in sorted(set(re.findall(r"^tradebal (\w+)", synopsis, re.M))):
     check(c in commands, f"README names tradebal {c}, which exists")
-for page in ("user-guide.md", "formats.md", "config.md", "model.md", "worked-example.md", "cli.md"):
+for page in ("user-guide.md", "formats.md", "config.md", "model.md", "worked-example.md", "cli.md", "code-map.md"):
     check(os.path.isfile(os.path.join(DOCS, page)) and f"docs/{page}" in readme, f"docs/{page} exists and README links it")
+
+
+def code_words(path):
+    """The identifiers of a source file outside its comments."""
+    text = re.sub(r"/\*.*?\*/", " ", open(path).read(), flags=re.S)
+    return set(re.findall(r"\w+", re.sub(r"//[^\n]*", " ", text)))
+
+
+# docs/code-map.md and host/README.md: every cited file exists and every cited name is in it (issue 21)
+cited = 0
+for doc in ("docs/code-map.md", "host/README.md"):
+    text = open(os.path.join(REPO, doc)).read()
+    for ref in re.findall(r"`([\w./-]+\.(?:c|h|cu|txt|py|md|sh)|[\w./-]+/)(?::(\w+))?`", text):
+        path, name = ref
+        full = os.path.join(REPO, path)  # host/README.md also names files relative to host/
+        if not os.path.exists(full) and doc == "host/README.md":
+            full = os.path.join(REPO, "host", path)
+        cited += 1
+        check(os.path.exists(full), f"{doc} cites {path}, which exists")
+        if name and os.path.isfile(full):
+            check(name in code_words(full), f"{doc} cites {path}:{name}, which is in that file")
+check(cited >= 100, f"the code map cites {cited} files and names")
 check.finish()
