@@ -2,7 +2,8 @@
 """The layering of host/README.md, checked (issue 21): a file may include a header of a lower layer or
 of its own folder, never one of a higher layer or of another folder of its own layer; HDF5 and MPI
 appear only where their layer says; every header declares only its own file's functions (a header
-foo.h: functions defined in foo.c or foo.cu beside it); no include climbs with '../'.
+foo.h: functions defined in foo.c or foo.cu beside it); no include climbs with '../'; and no circle between
+files (foo.c with foo.h is one unit; a unit depends on the units whose headers it includes).
 Usage: test_layers.py SOURCE_DIR"""
 import glob
 import os
@@ -31,6 +32,33 @@ def folder(path):
 def strip_comments(text):
     text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
     return re.sub(r"//[^\n]*", "", text)
+
+
+def circles(files, home):
+    """Depth-first search for a cycle in the include graph of units (stems)."""
+    deps = {}
+    for f in files:
+        unit = os.path.splitext(f)[0]
+        for kind, inc in INCLUDE.findall(open(f).read()):
+            target = home.get(os.path.basename(inc))
+            if kind == '"' and target and os.path.splitext(target)[0] != unit:
+                deps.setdefault(unit, set()).add(os.path.splitext(target)[0])
+    state, stack = {}, []
+
+    def visit(u):
+        state[u] = 1
+        stack.append(u)
+        for v in sorted(deps.get(u, ())):
+            if state.get(v) == 1:
+                yield "circle: " + " -> ".join(stack[stack.index(v):] + [v])
+            elif not state.get(v):
+                yield from visit(v)
+        stack.pop()
+        state[u] = 2
+
+    for u in sorted(deps):
+        if not state.get(u):
+            yield from visit(u)
 
 
 def main(root):
@@ -77,6 +105,7 @@ def main(root):
                 if stem not in where:
                     got = ", ".join(sorted(w + ".c" for w in where)) or "nowhere"
                     yield f"{f}: declares {name}, defined in {got}: a header declares its own file's functions"
+    yield from circles(files, home)
     if checked < 200:
         yield f"only {checked} includes seen: is {root} the source tree?"
 
