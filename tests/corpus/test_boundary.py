@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The boundary corpus (issue 20, tests/boundary/make_boundary.py): the smallest and emptiest valid inputs.
+"""The boundary corpus (issue 20, tests/corpus/boundary/make_boundary.py): the smallest and emptiest valid inputs.
 On every case `validate`, `run` at 1, 2 and 3 ranks (and 4 with M = 1: more ranks than deals), a 2-scenario
 sweep at 2 ranks against the `merge` of its 2 shards, `report`, and `match` where the file has a market all
 succeed; outputs have the documented shapes and are identical across rank counts (h5diff). Expected values come
@@ -14,7 +14,8 @@ import sys
 import h5py
 import numpy as np
 
-from tbcheck import Checks, Tradebal, h5_differences
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks, Tradebal, h5_differences  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "boundary"))

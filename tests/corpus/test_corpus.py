@@ -12,7 +12,8 @@ import sys
 import time
 
 
-from tbcheck import Checks, Tradebal, h5_snapshot
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks, Tradebal, h5_snapshot  # noqa: E402
 
 TB_ = Tradebal(sys.argv)
 check = Checks()
@@ -33,7 +34,7 @@ def measured(args, ranks=1):
 g = TB_.run(["generate", "-o", "base.h5", "--entities", "300", "--deals", "2000", "--regions", "4", "--periods", "3",
              "--sectors", "6", "--seed", "7", "--overwrite"])
 check(g.returncode == 0, f"generate: {g.stderr}")
-mk = subprocess.run([sys.executable, os.path.join(HERE, "corpus", "make_corpus.py"), "base.h5", "corpus"],
+mk = subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"), "base.h5", "corpus"],
                     capture_output=True, text=True)
 check(mk.returncode == 0, f"make_corpus.py: {mk.stderr}")
 cases = json.load(open("corpus/cases.json"))

@@ -5,7 +5,7 @@
 # equal the NumPy peer's (tb_bench_auction exits 1 otherwise, which fails run_all).
 # Usage: test_bench_tiny.sh BUILD_DIR
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=$(BUILD_DIR=$1 bench/run_all --tiny 2>&1) || { echo "$out"; echo "FAIL: bench/run_all --tiny exited $?"; exit 1; }
 fail=0
 row() { # row PATTERN: the table row of a case, with a positive throughput (and peer ratio when asked)

@@ -17,7 +17,8 @@ import time
 
 import h5py
 
-from tbcheck import Checks, Tradebal
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks, Tradebal  # noqa: E402
 
 TB_ = Tradebal(sys.argv)
 cmd, run = TB_.cmd, TB_.run
@@ -47,7 +48,7 @@ gen = run(["generate", "-o", "in.h5", "--entities", "3000", "--deals", "60000", 
 check(gen.returncode == 0, f"generate: {gen.stderr}")
 gen = run(["generate", "-o", "other.h5", "--entities", "3000", "--deals", "60000", "--regions", "4", "--periods", "6",
            "--sectors", "5", "--seed", "12", "--overwrite"])
-TWO_POLICIES = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs", "two_policies.ini")).read()
+TWO_POLICIES = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "two_policies.ini")).read()
 CONFIG = """[input]
 file = in.h5
 [run]

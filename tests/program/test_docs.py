@@ -11,7 +11,8 @@ import sys
 
 import h5py
 
-from tbcheck import Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks  # noqa: E402
 
 TB, W, REPO = (os.path.abspath(a) for a in sys.argv[1:4])
 DOCS = os.path.join(REPO, "docs")

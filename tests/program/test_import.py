@@ -10,7 +10,8 @@ import sys
 import h5py
 import numpy as np
 
-from tbcheck import Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks  # noqa: E402
 
 TB, W, SHARED, REPO = (os.path.abspath(a) for a in sys.argv[1:5])
 REAL = os.path.join(SHARED, "data", "real")

@@ -10,7 +10,8 @@ import sys
 import h5py
 import numpy as np
 
-from tbcheck import Checks, h5_differences
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks, h5_differences  # noqa: E402
 
 TB, WORK, MPI = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
 check = Checks()
@@ -97,7 +98,7 @@ def compare(out, ref, what):
         check(np.allclose(f["/regions/volume"][:], vol, rtol=1e-12), f"{what}: volume")
 
 
-# hand-worked: the sequence of tests/test_cda.c in region 1, a small one in region 0
+# hand-worked: the sequence of tests/unit/test_cda.c in region 1, a small one in region 0
 H = [[10, 10, 0], [0, 0, 0], [5, 5, 0]]
 seq = [(1, 0, 5, 1.00), (0, 1, 3, 0.90), (2, 1, 4, 1.10), (2, 1, 2, 1.05), (1, 0, 0, 1.00), (1, 0, 1, -1.0),
        (0, 1, 2, 0.95), (0, 0, 6, 1.20), (1, 1, 1, 1.15), (2, 1, 1, 1.00), (0, 1, 1, 1.30), (0, 1, 1, 1.30),

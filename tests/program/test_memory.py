@@ -9,7 +9,8 @@ import re
 import subprocess
 import sys
 
-from tbcheck import Checks, Tradebal
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks, Tradebal  # noqa: E402
 
 TB_ = Tradebal(sys.argv)
 check = Checks()

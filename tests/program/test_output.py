@@ -10,7 +10,8 @@ import shutil
 import subprocess
 import sys
 
-from tbcheck import Checks, Tradebal
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks, Tradebal  # noqa: E402
 
 TB_ = Tradebal(sys.argv)
 run = TB_.run

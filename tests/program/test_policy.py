@@ -13,10 +13,11 @@ import sys
 import h5py
 import numpy as np
 
-from tbcheck import Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks  # noqa: E402
 
 TB, WORK = sys.argv[1], os.path.abspath(sys.argv[2])
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "peers"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "peers"))
 import numpy_deals  # noqa: E402  (kappa per entity)
 from policy_ref import funding_ref, market_ref, rel  # noqa: E402
 

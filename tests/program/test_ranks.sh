@@ -1,6 +1,6 @@
 #!/bin/bash
 # MODEL.md section 10: generate and run give identical data at 1, 2 and 4 ranks
-# (h5diff and bitwise with shapes: tests/h5same.py), with different batch sizes too. A negative control proves
+# (h5diff and bitwise with shapes: tests/support/h5same.py), with different batch sizes too. A negative control proves
 # the comparison can fail. Usage: test_ranks.sh TRADEBAL PYTHON WORKDIR MPIEXEC [MPI FLAGS...]
 set -u
 TB=$1 PY=$2 W=$3
@@ -8,7 +8,7 @@ shift 3
 MPI=("$@")
 export OMP_NUM_THREADS=1
 HERE=$(cd "$(dirname "$0")" && pwd)
-h5same() { "$PY" "$HERE/h5same.py" "$@"; }
+h5same() { "$PY" "$HERE/../support/h5same.py" "$@"; }
 mkdir -p "$W" && cd "$W" || exit 1
 fail=0 pass=0
 ok() { if [ "$1" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $2" >&2; fi; }

@@ -14,7 +14,8 @@ import h5py
 import matplotlib.image
 import numpy as np
 
-from tbcheck import Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks  # noqa: E402
 
 TB, W = sys.argv[1], os.path.abspath(sys.argv[2])
 check = Checks()

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Label `slurm`: the real jobs/ scripts on a private one-node Slurm cluster (tests/slurm/cluster.sh):
+# Label `slurm`: the real jobs/ scripts on a private one-node Slurm cluster (tests/support/slurm/cluster.sh):
 # a solve equal to a local run; an array of 4 sweep shards whose chained merge equals the unsharded
 # run; an array on a bad input whose tasks fail with exit 3, leave no output, and whose merge never runs;
 # nightly.sbatch sent USR1 checkpoints, requeues itself and completes with the same result; the strong
@@ -7,15 +7,15 @@
 # Exit 77 (skipped) without Slurm's packages or root. Usage: test_slurm.sh TRADEBAL WORKDIR
 set -u
 TB=$(realpath "$1") W=$(realpath -m "$2")
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-h5same() { /usr/bin/python3 "$ROOT/tests/h5same.py" "$@"; }
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+h5same() { /usr/bin/python3 "$ROOT/tests/support/h5same.py" "$@"; }
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
-env_line=$("$ROOT/tests/slurm/cluster.sh" start "$W/cluster")
+env_line=$("$ROOT/tests/support/slurm/cluster.sh" start "$W/cluster")
 rc=$?
 [ $rc -eq 77 ] && exit 77
 [ $rc -ne 0 ] && { echo "FAIL: the cluster did not start" >&2; exit 1; }
 eval "$env_line"
-trap '"$ROOT/tests/slurm/cluster.sh" stop "$W/cluster"' EXIT
+trap '"$ROOT/tests/support/slurm/cluster.sh" stop "$W/cluster"' EXIT
 export TRADEBAL=$TB TB_ROOT=$ROOT
 pass=0 fail=0
 ok() { if [ "$1" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $2" >&2; fi; }

@@ -14,7 +14,8 @@ import h5py
 import numpy as np
 from scipy import stats
 
-from tbcheck import Checks, Tradebal, h5_differences
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks, Tradebal, h5_differences  # noqa: E402
 
 run = Tradebal(sys.argv).run
 check = Checks()
@@ -31,7 +32,7 @@ def h5same(a, b):
 gen = run(["generate", "-o", "in.h5", "--entities", "1500", "--deals", "12000", "--regions", "4", "--periods", "4",
            "--sectors", "6", "--seed", "5", "--overwrite"])
 check(gen.returncode == 0, f"generate: {gen.stderr}")
-TWO_POLICIES = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs", "two_policies.ini")).read()
+TWO_POLICIES = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "two_policies.ini")).read()
 BASE = """[input]
 file = in.h5
 [output]

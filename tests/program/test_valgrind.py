@@ -10,7 +10,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from tbcheck import Checks, Tradebal
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks, Tradebal  # noqa: E402
 
 if not shutil.which("valgrind"):
     print("valgrind not found: skipped")

@@ -10,7 +10,8 @@ import sys
 import h5py
 import numpy as np
 
-from tbcheck import Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from tbcheck import Checks  # noqa: E402
 
 TB, WORK = sys.argv[1], sys.argv[2]
 check = Checks()

@@ -2,7 +2,7 @@
 """The boundary corpus (issue 20): small VALID inputs, one per edge of MODEL.md section 1 and of the
 configuration, each written as DIR/NAME.h5 with its configuration DIR/NAME.ini (and DIR/cases.json).
 Every case is a change of one small base world whose numbers are easy to follow by hand; the specs
-(`cases()`) are plain Python data, so tests/test_boundary.py computes its expectations from them
+(`cases()`) are plain Python data, so tests/corpus/test_boundary.py computes its expectations from them
 without reading anything back from tradebal. Usage: make_boundary.py DIR"""
 import copy
 import json
