@@ -13,11 +13,11 @@ cmake -S . -B "$B" -DTB_MPI=OFF -DTB_HDF5=OFF -DCMAKE_BUILD_TYPE=Release -DCMAKE
   cmake --build "$B" -j"$(nproc)" || exit 1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$DEST/gpu_device.txt"
 (cd "$B" && ctest -L gpu --output-on-failure) 2>&1 | tee "$DEST/gpu_tests.txt"
-TB_GPU_TEST_DEALS=20000 compute-sanitizer --tool memcheck --error-exitcode 1 "$B/tests/test_gpu_deals" 2>&1 |
+TB_GPU_TEST_DEALS=20000 compute-sanitizer --tool memcheck --error-exitcode 1 "$B/tests/gpu/test_gpu_deals" 2>&1 |
   tail -5 | tee "$DEST/gpu_memcheck.txt"
-compute-sanitizer --tool memcheck --error-exitcode 1 "$B/tests/test_gpu_network" 2>&1 |
+compute-sanitizer --tool memcheck --error-exitcode 1 "$B/tests/gpu/test_gpu_network" 2>&1 |
   tail -5 | tee -a "$DEST/gpu_memcheck.txt"
-TB_TEST_LU_S=500 compute-sanitizer --tool memcheck --error-exitcode 1 "$B/tests/test_leontief" ../shared/data/real cuda \
+TB_TEST_LU_S=500 compute-sanitizer --tool memcheck --error-exitcode 1 "$B/tests/unit/test_leontief" ../shared/data/real cuda \
   2>&1 | tail -5 | tee -a "$DEST/gpu_memcheck.txt"
 for S in 4000 10000; do
   "$B/bench/tb_bench_lu" $S 5 cuda 2>&1 | tee -a "$DEST/lu-gpu-$(date -u +%Y%m%d).md"

@@ -15,7 +15,7 @@ echo "== the suite again under AddressSanitizer and UndefinedBehaviorSanitizer (
 BUILD_DIR=build-asan jobs/build.sh -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTB_SANITIZE=address,undefined -DTB_CUDA=OFF
 # leaks are valgrind_small's job: Open MPI's plugins keep memory LeakSanitizer cannot attribute once
 # unloaded; malloc returns NULL for absurd sizes as in production (HDF5 asks for what a damaged header says)
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:allocator_may_return_null=1:suppressions=$PWD/tests/asan.supp
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:allocator_may_return_null=1:suppressions=$PWD/tests/support/asan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # not valgrind (it cannot run an ASan binary) nor memory_plan (label rss: ASan's redzones and quarantine
 # inflate the peak memory it compares its estimates with)

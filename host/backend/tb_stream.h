@@ -1,7 +1,7 @@
 /* Streaming a batch of deals through an accelerator in sub-batches: sizing, packing
  * into pinned buffers, two alternating streams, scattering results back. The device is
  * a small ops table, so the CUDA backend plugs in CUDA calls and a test plugs in a fake
- * device that defers its work until the stream is synchronised (tests/test_stream.c). */
+ * device that defers its work until the stream is synchronised (tests/unit/test_stream.c). */
 #ifndef TB_STREAM_H
 #define TB_STREAM_H
 

@@ -4,7 +4,7 @@
  * allocate past libFuzzer's -rss_limit_mb / -malloc_limit_mb (dimensions are checked first). */
 #include "tb_error.h"
 #include "tb_h5.h"
-#include "tb_input.h"
+#include "tb_validate.h"
 #include "tb_comm.h"
 
 #include <stdint.h>

@@ -12,7 +12,7 @@ PY=/usr/bin/python3
 mkdir -p "$WORK" && cd "$WORK"
 # Open MPI's init keeps memory LeakSanitizer cannot attribute: leaks are checked in the config target only
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-SUPP=suppressions=$HERE/../asan.supp  # HDF5 1.10.8 over-reads some damaged chunk B-trees (see the file)
+SUPP=suppressions=$HERE/../support/asan.supp  # HDF5 1.10.8 over-reads some damaged chunk B-trees (see the file)
 export ASAN_OPTIONS=detect_leaks=0:$SUPP UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 rm -rf seeds-input seeds-config && mkdir -p seeds-config input-found config-found
 "$TB" generate -o base.h5 --entities 20 --deals 30 --regions 2 --periods 3 --sectors 2 --seed 1 --overwrite >/dev/null
@@ -35,7 +35,7 @@ ASAN_OPTIONS=detect_leaks=1:$SUPP "$BIN/fuzz_config" "${LIMITS[@]}" "${CONFIG_RU
 grep -E "stat::number_of_executed_units" config.log
 # HDF5 itself mallocs what a damaged header says (7e18 bytes, say) and fails cleanly on NULL, as in
 # production: the allocator returns NULL here too instead of aborting; our own allocations stay bounded
-# by the RSS limit (and tests/test_corpus.py's peak-memory check)
+# by the RSS limit (and tests/corpus/test_corpus.py's peak-memory check)
 ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:$SUPP \
   "$BIN/fuzz_input" "${LIMITS[@]}" "${INPUT_RUN[@]}" -malloc_limit_mb=1048576 input-found seeds-input 2>input.log ||
   { grep -A30 "ERROR:" input.log | head -60; tail -5 input.log; exit 1; }

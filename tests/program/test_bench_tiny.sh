@@ -1,0 +1,39 @@
+#!/bin/bash
+# bench/run_all --tiny: every benchmark still builds, runs and reports (CI runs the benchmarks only
+# at this size; no figure is judged, timing never fails a test). Asserts that each expected case
+# has a row with a positive throughput, that the peers ran, and that the call auction's prices
+# equal the NumPy peer's (tb_bench_auction exits 1 otherwise, which fails run_all).
+# Usage: test_bench_tiny.sh BUILD_DIR
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=$(BUILD_DIR=$1 bench/run_all --tiny 2>&1) || { echo "$out"; echo "FAIL: bench/run_all --tiny exited $?"; exit 1; }
+fail=0
+row() { # row PATTERN: the table row of a case, with a positive throughput (and peer ratio when asked)
+  local line
+  line=$(echo "$out" | grep -E "^\| $1" | head -1)
+  if [ -z "$line" ]; then
+    echo "FAIL: no row for '$1'"; fail=1; return
+  fi
+  echo "$line" | awk -F'|' -v p="$2" '{ split($3, t, " "); if (!(t[1] + 0 > 0)) exit 1; if (p && !($6 + 0 > 0)) exit 1 }' ||
+    { echo "FAIL: row without a positive figure: $line"; fail=1; }
+}
+row "ceiling: copy bandwidth" ""
+row "ceiling: DGEMM" ""
+row "deal stage \(cpu\)" 1
+row "spillover iteration \(cpu, 1 ranks x [0-9]+ threads\) \| [^|]* \| [^|]* \| SciPy" 1
+row "Leontief LU \(cpu\)" 1
+row "call auction" 1
+row "sweep batch efficiency" 1
+for r in 1 2; do
+  row "scaling: deal stage, strong .*, $r ranks" 1
+  row "scaling: deal stage, weak .*, $r ranks" 1
+  row "scaling: spillover, strong .*, $r ranks" 1
+  row "scaling: spillover, weak .*, $r ranks" 1
+  for what in "write, collective" "read, collective" "write, independent" "read, independent"; do
+    row "HDF5 $what \($r ranks\)" 1
+  done
+done
+echo "$out" | grep -q "^# tradebal .* bench/run_all" || { echo "FAIL: no provenance header"; fail=1; }
+echo "$out" | grep -q "^# compiler: " || { echo "FAIL: no compiler in the provenance header"; fail=1; }
+[ "$fail" = 0 ] && echo "bench_tiny: every case reported" || echo "$out"
+exit "$fail"
