@@ -1,3 +1,4 @@
+/* `tradebal generate`: a seeded synthetic input of any size. */
 #ifndef TB_GENERATE_H
 #define TB_GENERATE_H
 #include <stdint.h>

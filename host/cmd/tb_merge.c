@@ -219,7 +219,7 @@ int tb_merge(const char *out, int nfiles, char *const *files, int overwrite) {
   TB_GUARD(tb_comm_agree(tb_h5_create(&o, tmp)));
   o.schema = TB_FILE_SWEEP;
   have_out = 1;
-  TB_GUARD(tb_sensitivity_compute(all.n, all.J, all.x, all.C, all.m, all.method == TB_SWEEP_OAT, &sens));
+  TB_GUARD(tb_comm_agree(tb_sensitivity_compute(all.n, all.J, all.x, all.C, all.m, all.method == TB_SWEEP_OAT, &sens)));
   have_sens = 1;
   TB_GUARD(tb_comm_agree(tb_sweep_table_write(&o, &all, &sens)));
   TB_GUARD(tb_comm_agree(tb_write_root_attrs_text(&o, config, m0.backend, m0.sha, m0.ranks)));

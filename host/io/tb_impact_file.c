@@ -47,7 +47,9 @@ done:
 int tb_impact_model_read(tb_impact_model *M, tb_h5 *in, tb_backend *be, const tb_input_dims *D) {
   memset(M, 0, sizeof *M);
   M->S = D->S;
-  return tb_comm_agree(read_on_root(M, in, be));
+  const int rc = tb_comm_agree(read_on_root(M, in, be));
+  if (rc) tb_impact_model_free(M); /* the job frees only a model it has */
+  return rc;
 }
 
 int tb_impact_model_write(const tb_impact_model *M, tb_h5 *out) {

@@ -1,3 +1,4 @@
+/* The input-output table of MODEL.md section 7 in files: /io read and factored, /io/multipliers written. */
 #ifndef TB_IMPACT_FILE_H
 #define TB_IMPACT_FILE_H
 

@@ -1,3 +1,4 @@
+/* The network of MODEL.md section 6 in files: /network read, /entities written. */
 #ifndef TB_NETWORK_FILE_H
 #define TB_NETWORK_FILE_H
 

@@ -5,7 +5,6 @@
 #include "tb_policy_file.h"
 #include "tb_comm.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,11 @@ int tb_sweep_table_alloc(tb_sweep_table *T, int64_t n, int J, int Q) {
   TB_ALLOC(T->qname, Q);
   memset(T->pname, 0, sizeof(*T->pname) * (size_t)(J ? J : 1));
   memset(T->qname, 0, sizeof(*T->qname) * (size_t)Q);
+  /* zeroed: a sweep gathers the rows at rank 0 only, and every rank computes the sensitivity */
+  memset(T->index, 0, sizeof(*T->index) * (size_t)n);
+  memset(T->best, 0, sizeof(*T->best) * (size_t)n);
+  memset(T->x, 0, sizeof(*T->x) * (size_t)(n * J));
+  memset(T->m, 0, sizeof(*T->m) * (size_t)(n * T->C));
 done:
   if (rc) tb_sweep_table_free(T);
   return rc;

@@ -7,7 +7,8 @@
 
 #include <stdint.h>
 
-/* The rows one file holds: scenarios index[0..n) of `total`, every rank a full copy. */
+/* The rows one file holds: scenarios index[0..n) of `total` (a merge reads them on every rank; a sweep gathers
+ * them at rank 0, the other ranks' rows stay zero). */
 typedef struct {
   int64_t n, total, shard, shards;
   int J, Q, C, method;

@@ -3,7 +3,6 @@
 #include "tb_error.h"
 #include "tb_comm.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* MODEL.md section 9: the sensitivity of every metric to every swept parameter. */
 #ifndef TB_SENSITIVITY_H
 #define TB_SENSITIVITY_H
 

@@ -131,13 +131,13 @@ int tb_deal_pass_run(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_stats *
     double t1 = tb_now();
     if (out) TB_GUARD(tb_deal_results_write(out, B, L->pass));
     if (L->pass == 1) TB_GUARD(keep_for_market(&J->in, B, n, L->T, !J->T_read));
-    S->t[ST_COMPUTE] += t1 - t0;
-    S->t[ST_WRITE] += tb_now() - t1;
+    S->t[TB_ST_COMPUTE] += t1 - t0;
+    S->t[TB_ST_WRITE] += tb_now() - t1;
     if (L->pass == 1) tb_run_stats_tally(S, B);
     if (L->pass == 1 && L->W->K && !replay) {
       t0 = tb_now();
       TB_GUARD(batch_draws(cfg, be, &J->E, B, n, L->W, n ? B->d0 - L->T->d0 : 0, &X));
-      S->t[ST_DRAWS] += tb_now() - t0;
+      S->t[TB_ST_DRAWS] += tb_now() - t0;
     }
     /* batches run in lockstep, so rank 0's fraction is the whole run's */
     tb_progress_update(&prog, (double)(k + 1) / (double)nb * (double)D->M, (double)D->M, "deals");

@@ -38,14 +38,14 @@ int tb_job_check_input(const tb_config *cfg, tb_input_dims *D, char sha[65], tb_
   tb_announce(loud, "validating the input (and hashing it on rank 0)");
   double t = tb_now();
   rc = tb_input_validate(&in, D);
-  S->t[ST_VALIDATE] = tb_now() - t;
+  S->t[TB_ST_VALIDATE] = tb_now() - t;
   t = tb_now();
   if (tb_comm_rank() == 0) {
     int h = tb_sha256_finish(&hash, rc != 0);
     if (!rc) rc = h;
     memcpy(sha, hash.hex, 65);
   }
-  S->t[ST_HASH] = tb_now() - t; /* only the part hashing outlasted validation */
+  S->t[TB_ST_HASH] = tb_now() - t; /* only the part hashing outlasted validation */
   TB_GUARD(tb_comm_agree(rc));
   TB_GUARD(tb_comm_bcast(sha, 65, 0));
   TB_GUARD(check_policy_regions(cfg, D)); /* same verdict on every rank */
@@ -75,7 +75,7 @@ int tb_job_load(tb_job *J, const tb_config *cfg, const tb_input_dims *D, int cac
   tb_announce(loud, "loading entities");
   double t = tb_now();
   TB_CALL(tb_comm_agree(tb_entities_load(&J->in, D, &cfg->deal, &J->E)));
-  S->t[ST_ENTITIES] += tb_now() - t;
+  S->t[TB_ST_ENTITIES] += tb_now() - t;
   TB_CALL(tb_comm_agree(read_base_trade(J)));
   TB_CALL(tb_comm_agree(tb_deal_table_alloc(&J->T, hi - lo, lo)));
   if (cache) {
@@ -105,7 +105,7 @@ int tb_job_batch(tb_job *J, int64_t k, int64_t d0, int64_t n, tb_deal_buffers **
   tb_entity_table *E = &J->E;
   if (!J->cache) {
     *out = &J->B;
-    return tb_deals_read(&J->in, &J->D, E, d0, n, &J->B, &S->t[ST_READ], &S->t[ST_FETCH]);
+    return tb_deals_read(&J->in, &J->D, E, d0, n, &J->B, &S->t[TB_ST_READ], &S->t[TB_ST_FETCH]);
   }
   tb_batch_slot *s = &J->slot[k];
   *out = &s->B;
@@ -115,7 +115,7 @@ int tb_job_batch(tb_job *J, int64_t k, int64_t d0, int64_t n, tb_deal_buffers **
     s->B.b.rows = E->rows, s->B.b.nrows = E->nlocal + E->nremote;
     return TB_OK;
   }
-  TB_CALL(tb_deals_read(&J->in, &J->D, E, d0, n, &s->B, &S->t[ST_READ], &S->t[ST_FETCH]));
+  TB_CALL(tb_deals_read(&J->in, &J->D, E, d0, n, &s->B, &S->t[TB_ST_READ], &S->t[TB_ST_FETCH]));
   s->nremote = E->nremote;
   s->remote = malloc(sizeof(tb_entity_row) * (size_t)(s->nremote ? s->nremote : 1));
   if (!s->remote) return TB_ERR(TB_ERR_MEMORY, "out of memory keeping the deals in memory for the sweep");

@@ -110,7 +110,7 @@ int tb_market_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_result *
   const tb_funding_params fp = tb_funding_params_of(cfg, D, out != NULL); /* the ranking is an output only */
   TB_GUARD(tb_funding_select(&M->T, &fp, &M->F));
   if (out) TB_GUARD(tb_write_funding(out, D, &M->T, &M->F));
-  S->t[ST_FUNDING] += tb_now() - t;
+  S->t[TB_ST_FUNDING] += tb_now() - t;
   t = tb_now();
   tb_announce(loud, "running the trade policies");
   TB_GUARD(tb_market_book_build(&M->MB, &M->T, D->R, D->T, D->S, J->home, M->trade, M->trade + D->R * D->T,
@@ -148,7 +148,7 @@ int tb_market_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_result *
   TB_GUARD(assess(cfg, M));
   if (out) TB_GUARD(tb_write_policy(out, D, "", &M->res[M->best], M->T.d0, M->T.n));
   if (out) TB_GUARD(tb_h5_attr_i64(out, "/regions", "home", J->home));
-  S->t[ST_MARKET] += tb_now() - t;
+  S->t[TB_ST_MARKET] += tb_now() - t;
 done:
   free(funded);
   return rc;

@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Section 6 for every policy: direct values summed by entity in deal order (the
- * contributions travel to the entity's owner grouped by source rank, which is deal
- * order), then the Jacobi iteration; the recommended policy's results at the root. */
+/* b_e: a policy's direct values summed by entity in deal order (the contributions travel to
+ * the entity's owner grouped by source rank, which is deal order). */
 static int direct_values(const tb_input_dims *D, const tb_contrib *c, int64_t lo, int64_t n, double *b) {
   int rc = TB_OK;
   int *dest = NULL;
@@ -28,6 +27,8 @@ done:
   return rc;
 }
 
+/* Section 6 for every policy: direct values, then the Jacobi iteration; the recommended
+ * policy's entity values written. */
 int tb_network_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_result *M, tb_run_stats *S) {
   int rc = TB_OK;
   const double t = tb_now();
@@ -44,7 +45,7 @@ int tb_network_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_result 
     M->res[p].network_multiplier = M->net[p].network_multiplier;
     if (p == M->best && out) TB_GUARD(tb_network_write(out, &J->D, G, b, x, &M->net[p]));
   }
-  S->t[ST_NETWORK] += tb_now() - t;
+  S->t[TB_ST_NETWORK] += tb_now() - t;
 done:
   free(b), free(x);
   return rc;

@@ -39,7 +39,7 @@ int tb_run(const tb_config *cfg) {
   tb_ckpt_params cp;
   const int loud = tb_loud_stages(cfg);
   TB_CALL(tb_job_check_input(cfg, &D, sha, &S, loud));
-  TB_CALL(tb_ckpt_params_of(cfg, &cp));
+  TB_GUARD(tb_run_ckpt_params(cfg, &cp));
   TB_GUARD(tb_ckpt_open(&cp, sha, &ck));
   TB_GUARD(tb_job_load(&J, cfg, &D, 0, &S, loud));
   J.ck = &ck;
@@ -62,7 +62,7 @@ done:
     tb_run_result_free(R);
     return rc;
   }
-  S.t[ST_TOTAL] = tb_now() - t_start;
+  S.t[TB_ST_TOTAL] = tb_now() - t_start;
   TB_CALL(tb_run_stats_reduce(&S));
   if (tb_comm_rank() == 0) tb_run_stats_print(&S, &D, cfg, backend);
   tb_run_result_print(R);

@@ -66,7 +66,7 @@ done:
   return rc;
 }
 
-int tb_ckpt_params_of(const tb_config *cfg, tb_ckpt_params *P) {
+int tb_run_ckpt_params(const tb_config *cfg, tb_ckpt_params *P) {
   memset(P, 0, sizeof *P);
   P->dir = cfg->ckpt_dir, P->output = cfg->output_file;
   P->every = cfg->ckpt_every, P->walltime = cfg->walltime, P->resume = cfg->resume;

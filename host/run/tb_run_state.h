@@ -75,7 +75,7 @@ int tb_draw_tables_alloc(tb_draw_tables *W, int K, int64_t n);
 /* Free everything M owns (not the job's deal table or base trade). */
 void tb_run_result_free_parts(tb_run_result *M);
 /* The checkpoint parameters of cfg, with the identity of its model configuration. */
-int tb_ckpt_params_of(const tb_config *cfg, tb_ckpt_params *P);
+int tb_run_ckpt_params(const tb_config *cfg, tb_ckpt_params *P);
 /* A safe point `where` (printf-style): writes this rank's state when one is due, and stops the
  * run (TB_ERR_STOPPED) when asked to. Collective. */
 int tb_run_safe_point(tb_job *J, const tb_config *cfg, tb_run_result *M, const char *fmt, ...);

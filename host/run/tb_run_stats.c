@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-static const char *STAGE[ST_N] = {"validate", "hash",    "entities", "read",    "fetch", "compute",
+static const char *STAGE[TB_ST_N] = {"validate", "hash",    "entities", "read",    "fetch", "compute",
                                   "write",    "draws",   "funding",  "market",  "network", "total"};
 
 void tb_run_stats_tally(tb_run_stats *S, const tb_deal_buffers *B) {
@@ -23,7 +23,7 @@ int tb_run_stats_reduce(tb_run_stats *S) {
   TB_CALL(tb_comm_sum_compensated(S->surplus, S->surplus_c, &total));
   S->surplus = total;
   S->surplus_c = 0;
-  TB_CALL(tb_comm_allreduce_f64(S->t, ST_N, TB_OP_MAX)); /* the slowest rank sets the pace */
+  TB_CALL(tb_comm_allreduce_f64(S->t, TB_ST_N, TB_OP_MAX)); /* the slowest rank sets the pace */
   return TB_OK;
 }
 
@@ -38,12 +38,12 @@ void tb_run_stats_print(const tb_run_stats *S, const tb_input_dims *D, const tb_
   printf("  NOT_WIN_WIN  %12lld  (%5.1f%%)\n", (long long)S->status[2], 100.0 * (double)S->status[2] / n);
   printf("  total surplus %.10e (USD millions, money-equivalent)\n", S->surplus);
   printf("  stage seconds:");
-  for (int i = 0; i < ST_N; i++) printf(" %s %.3f%s", STAGE[i], S->t[i], i + 1 < ST_N ? "," : "\n");
+  for (int i = 0; i < TB_ST_N; i++) printf(" %s %.3f%s", STAGE[i], S->t[i], i + 1 < TB_ST_N ? "," : "\n");
   /* two passes evaluate every deal: values and bids, then the recommended policy's split */
   printf("  throughput: %s deal evaluations/s in compute (%lld per deal), ",
-         tb_human(S->t[ST_COMPUTE] > 0 ? (double)S->passes * (double)D->M / S->t[ST_COMPUTE] : 0, a, sizeof a),
+         tb_human(S->t[TB_ST_COMPUTE] > 0 ? (double)S->passes * (double)D->M / S->t[TB_ST_COMPUTE] : 0, a, sizeof a),
          (long long)S->passes);
-  printf("%s deals/s end to end\n", tb_human(S->t[ST_TOTAL] > 0 ? (double)D->M / S->t[ST_TOTAL] : 0, a, sizeof a));
+  printf("%s deals/s end to end\n", tb_human(S->t[TB_ST_TOTAL] > 0 ? (double)D->M / S->t[TB_ST_TOTAL] : 0, a, sizeof a));
   printf("  output: %s\n", cfg->output_file);
   fflush(stdout);
 }

@@ -9,14 +9,14 @@
 
 #include <stdint.h>
 
-enum { ST_VALIDATE, ST_HASH, ST_ENTITIES, ST_READ, ST_FETCH, ST_COMPUTE, ST_WRITE, ST_DRAWS, ST_FUNDING, ST_MARKET,
-       ST_NETWORK, ST_TOTAL, ST_N };
+enum { TB_ST_VALIDATE, TB_ST_HASH, TB_ST_ENTITIES, TB_ST_READ, TB_ST_FETCH, TB_ST_COMPUTE, TB_ST_WRITE, TB_ST_DRAWS, TB_ST_FUNDING, TB_ST_MARKET,
+       TB_ST_NETWORK, TB_ST_TOTAL, TB_ST_N };
 
 typedef struct {
   int64_t passes; /* deal evaluations per deal: 1 + one per policy */
   int64_t status[3];
   double surplus, surplus_c;
-  double t[ST_N];
+  double t[TB_ST_N];
 } tb_run_stats;
 
 /* Count a batch's statuses and surpluses (pass 1). */

@@ -80,7 +80,7 @@ static int run_group(const tb_config *cfg, const tb_input_dims *D, const tb_swee
   memset(&J, 0, sizeof J);
   J.in.id = -1;
   tb_ckpt_params cp;
-  TB_GUARD(tb_ckpt_params_of(cfg, &cp));
+  TB_GUARD(tb_run_ckpt_params(cfg, &cp));
   TB_GUARD(tb_ckpt_open(&cp, sha, ck));
   TB_GUARD(tb_comm_agree(restore_rows(ck, rows, row_bytes, g1 - g0, done)));
   TB_GUARD(tb_job_load(&J, cfg, D, 1, S, 0));
@@ -164,7 +164,7 @@ static int write_sweep(const tb_config *cfg, const tb_sweep_table *T, const char
   TB_GUARD(tb_comm_agree(tb_h5_create(&o, tmp)));
   o.schema = TB_FILE_SWEEP;
   if (T->n == T->total) { /* a shard alone has no sensitivity */
-    TB_GUARD(tb_sensitivity_compute(T->n, T->J, T->x, T->C, T->m, T->method == TB_SWEEP_OAT, &sens));
+    TB_GUARD(tb_comm_agree(tb_sensitivity_compute(T->n, T->J, T->x, T->C, T->m, T->method == TB_SWEEP_OAT, &sens)));
     have_sens = 1;
   }
   TB_GUARD(tb_comm_agree(tb_sweep_table_write(&o, T, have_sens ? &sens : NULL)));

@@ -1,7 +1,8 @@
+/* `tradebal run` with a [sweep] (MODEL.md section 9). */
 #ifndef TB_SWEEP_RUN_H
 #define TB_SWEEP_RUN_H
 #include "tb_config.h"
-/* `tradebal run` with a [sweep] (MODEL.md section 9): every scenario solved on its rank group,
- * then /scenarios and /sensitivity. Collective. */
+/* Every scenario of a checked config whose output path is checked (the command does both, tb_main.c),
+ * solved on its rank group, then /scenarios and /sensitivity. Collective. */
 int tb_sweep_run(const tb_config *cfg);
 #endif

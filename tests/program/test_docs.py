@@ -2,7 +2,8 @@
 """Documentation matches the code: docs/cli.md, config.md and formats.md are exactly what
 `tradebal docs` prints from the code's tables; every command's --help exits 0 and is its section of
 cli.md; the Python tools accept no option their help leaves out; every key of a resolved config is in
-config.md; every dataset of real output files is declared in formats.md; the README's commands exist.
+config.md; every dataset of real output files is declared in formats.md; the README's commands exist; every
+file and file:function that docs/code-map.md and host/README.md cite exists.
 Usage: test_docs.py TRADEBAL WORKDIR REPO_DIR"""
 import os
 import re
