@@ -7,7 +7,7 @@
 
 #define TB_TRACE_MAX 32
 
-static struct {
+static _Thread_local struct { /* per thread: libtradebal may be called from several threads at once */
   int code;
   int remote;
   int shared; /* every rank holds the same message: only rank 0 prints it */

@@ -46,12 +46,8 @@ int tb_entities_load(tb_h5 *f, const tb_input_dims *D, const tb_deal_params *P, 
     TB_GUARD(tb_h5_read(f, "/entities/pay_cap", H5T_NATIVE_DOUBLE, g, n, 1, cap));
     if (D->has_beta) TB_GUARD(tb_h5_read(f, "/entities/bargaining_weight", H5T_NATIVE_DOUBLE, g, n, 1, beta));
     for (int64_t i = 0; i < n; i++) {
-      tb_entity_row *e = &E->rows[i0 + i];
-      tb_entity_factors(D->translation, type[i], w + 4 * i, e->f);
-      e->disc = 1.0 / (1.0 + r[i]);
-      e->rho1 = 1.0 + rho[i];
-      e->cap = cap[i];
-      e->beta = D->has_beta ? beta[i] : 1.0;
+      tb_entity_row_of(D->translation, type[i], w + 4 * i, r[i], rho[i], cap[i], D->has_beta ? beta[i] : 1.0,
+                       &E->rows[i0 + i]);
     }
   }
 done:

@@ -1,6 +1,8 @@
 /* The input and output tables of MODEL.md sections 1 and 11 (see tb_schema.h). */
 #include "tb_schema.h"
 
+#include "tb_error.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -83,6 +85,17 @@ const tb_input_field *tb_input_field_find(const char *name) {
   for (int i = 0; i < tb_input_nfields; i++)
     if (!strcmp(tb_input_fields[i].name, name)) return &tb_input_fields[i];
   return NULL;
+}
+
+int tb_input_field_range(const char *name, const int64_t *size, tb_rule_range *R, int64_t *nrows) {
+  const tb_input_field *f = tb_input_field_find(name);
+  if (!f || !f->range) return TB_ERR(TB_ERR_INTERNAL, "%s: no range rule in tb_input_fields", name);
+  int64_t ncols = 1;
+  for (int k = 1; k < f->rank; k++) ncols *= f->sym[k] == TB_DIM_CONST ? f->plus[k] : size[f->sym[k]] + f->plus[k];
+  const double hi = f->hi_dim == TB_DIM_NONE ? f->hi : (double)size[f->hi_dim] - 1;
+  *R = (tb_rule_range){f->name, f->cls == TB_CLASS_INT, f->lo, hi, f->lo_open, f->inf_ok, f->rule, ncols};
+  *nrows = size[f->sym[0]] + f->plus[0];
+  return TB_OK;
 }
 
 enum { IN = TB_FILE_INPUT, RUN = TB_FILE_RUN, SW = TB_FILE_SWEEP, MA = TB_FILE_MATCH, RS = RUN | SW };

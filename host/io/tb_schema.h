@@ -5,7 +5,10 @@
 #ifndef TB_SCHEMA_H
 #define TB_SCHEMA_H
 
+#include <stdint.h>
 #include <stdio.h>
+
+#include "tb_rules.h"
 
 /* The symbolic sizes of MODEL.md section 1; TB_DIM_CONST: a fixed size (`plus` alone). */
 enum { TB_DIM_N, TB_DIM_M, TB_DIM_P, TB_DIM_C, TB_DIM_F, TB_DIM_E, TB_DIM_R, TB_DIM_T, TB_DIM_S, TB_DIM_CONST,
@@ -30,6 +33,9 @@ typedef struct {
 extern const tb_input_field tb_input_fields[];
 extern const int tb_input_nfields;
 const tb_input_field *tb_input_field_find(const char *name);
+/* The element rule of input field `name` as a value range, for the sizes size[TB_DIM_*] of section 1 (the
+ * dataset's rows in *nrows). TB_ERR_INTERNAL when the table has no range rule for it. */
+int tb_input_field_range(const char *name, const int64_t *size, tb_rule_range *R, int64_t *nrows);
 
 /* Files tradebal writes, as a mask. */
 enum { TB_FILE_INPUT = 1, TB_FILE_RUN = 2, TB_FILE_SWEEP = 4, TB_FILE_MATCH = 8 };

@@ -2,6 +2,7 @@
 #include "tb_block.h"
 #include "tb_error.h"
 #include "tb_validate.h"
+#include "tb_rules.h"
 #include "tb_translation.h"
 #include "tb_schema.h"
 #include "tb_comm.h"
@@ -18,17 +19,15 @@
 typedef struct {
   tb_h5 *f;
   tb_input_dims *D;
-  int64_t first; /* first bad global index seen on this rank, INT64_MAX = none */
-  char msg[1024];
+  tb_rule_report rep; /* the first bad global index seen on this rank, and its message */
 } vstate;
 
 static void vfail(vstate *V, int64_t idx, const char *fmt, ...) {
-  if (idx >= V->first) return;
-  V->first = idx;
-  int n = snprintf(V->msg, sizeof V->msg, "%s: ", V->f->path);
+  if (idx >= V->rep.first) return;
+  V->rep.first = idx;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(V->msg + n, sizeof V->msg - (size_t)n, fmt, ap);
+  vsnprintf(V->rep.msg, sizeof V->rep.msg, fmt, ap);
   va_end(ap);
 }
 
@@ -36,10 +35,12 @@ static void vfail(vstate *V, int64_t idx, const char *fmt, ...) {
 static int vreport(vstate *V) {
   int64_t g;
   int owner;
-  TB_CALL(tb_comm_first_index(V->first, &g, &owner));
+  char msg[1024]; /* "FILE: " and the rule's message, as the owning rank words it */
+  TB_CALL(tb_comm_first_index(V->rep.first, &g, &owner));
   if (g == INT64_MAX) return TB_OK;
-  TB_CALL(tb_comm_bcast(V->msg, sizeof V->msg, owner));
-  tb_error_adopt(TB_ERR_INPUT, V->msg);
+  if (snprintf(msg, sizeof msg, "%s: %s", V->f->path, V->rep.msg) >= (int)sizeof msg) msg[sizeof msg - 1] = 0;
+  TB_CALL(tb_comm_bcast(msg, sizeof msg, owner));
+  tb_error_adopt(TB_ERR_INPUT, msg);
   return TB_ERR_INPUT;
 }
 
@@ -181,7 +182,7 @@ static int scan(vstate *V, const char *name, int is_int, int64_t rowlen, int64_t
   const int64_t step = CHUNK_ROWS / rowlen > 0 ? CHUNK_ROWS / rowlen : 1;
   char *buf = NULL;
   TB_ALLOC(buf, (size_t)(step + overlap) * (size_t)rowlen * 8);
-  for (int64_t r = lo; r < hi && V->first == INT64_MAX; r += step) {
+  for (int64_t r = lo; r < hi && V->rep.first == INT64_MAX; r += step) {
     int64_t n = hi - r < step ? hi - r : step;
     TB_GUARD(tb_h5_read(V->f, name, is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, r, n + overlap,
                         0, buf));
@@ -192,34 +193,10 @@ done:
   return tb_comm_agree(rc); /* a failed read on one rank must not strand the others */
 }
 
-typedef struct {
-  const char *name;
-  int is_int;
-  double lo, hi;
-  int lo_open, inf_ok;
-  const char *rule;
-  int64_t ncols; /* columns of a rank-2 dataset, for [row,col] messages */
-} vrange;
+typedef tb_rule_range vrange;
 
 static void range_chunk(vstate *V, int64_t row0, int64_t n, const void *buf, void *ctx) {
-  const vrange *R = ctx;
-  const int64_t m = n * R->ncols;
-  for (int64_t i = 0; i < m; i++) {
-    double v = R->is_int ? (double)((const int64_t *)buf)[i] : ((const double *)buf)[i];
-    int bad = isnan(v) || (!R->inf_ok && isinf(v)) || v < R->lo || v > R->hi ||
-              (R->lo_open && v == R->lo);
-    if (!bad) continue;
-    int64_t row = row0 + i / R->ncols, g = row0 * R->ncols + i;
-    char val[64];
-    if (R->is_int) snprintf(val, sizeof val, "%lld", (long long)((const int64_t *)buf)[i]);
-    else snprintf(val, sizeof val, "%.17g", v);
-    if (R->ncols > 1)
-      vfail(V, g, "%s[%lld,%lld]: value %s breaks rule: %s", R->name, (long long)row,
-            (long long)(i % R->ncols), val, R->rule);
-    else
-      vfail(V, g, "%s[%lld]: value %s breaks rule: %s", R->name, (long long)row, val, R->rule);
-    return;
-  }
+  tb_rules_range(&V->rep, ctx, row0, n, buf);
 }
 
 static int check_range(vstate *V, vrange R, int64_t nrows) {
@@ -230,46 +207,20 @@ static int check_range(vstate *V, vrange R, int64_t nrows) {
 
 /* The element rule of an input field, from its table entry (the same text as docs/formats.md). */
 static int check_field(vstate *V, const char *name) {
-  const tb_input_field *f = tb_input_field_find(name);
-  if (!f || !f->range) return TB_ERR(TB_ERR_INTERNAL, "%s: no range rule in tb_input_fields", name);
   const tb_input_dims *D = V->D;
   const int64_t size[D_NSYM] = {D->N, D->M, D->P, D->C, D->F, D->E, D->R, D->T, D->S, 0};
-  int64_t ncols = 1;
-  for (int k = 1; k < f->rank; k++) ncols *= f->sym[k] == D_CONST ? f->plus[k] : size[f->sym[k]] + f->plus[k];
-  const double hi = f->hi_dim == TB_DIM_NONE ? f->hi : (double)size[f->hi_dim] - 1;
-  const vrange R = {f->name, f->cls == TB_CLASS_INT, f->lo, hi, f->lo_open, f->inf_ok, f->rule, ncols};
-  return check_range(V, R, size[f->sym[0]] + f->plus[0]);
+  vrange R;
+  int64_t nrows;
+  TB_CALL(tb_input_field_range(name, size, &R, &nrows));
+  return check_range(V, R, nrows);
 }
 
 /* ---- CSR pointers ------------------------------------------------------ */
 
-typedef struct {
-  const char *name;
-  int64_t nitems, nchild, minc, maxc;
-  const char *child;
-} vcsr;
+typedef tb_rule_csr vcsr;
 
 static void csr_chunk(vstate *V, int64_t row0, int64_t n, const void *buf, void *ctx) {
-  const vcsr *C = ctx;
-  const int64_t *p = buf;
-  if (row0 == 0 && p[0] != 0) {
-    vfail(V, 0, "%s[0]: value %lld breaks rule: CSR pointers start at 0", C->name, (long long)p[0]);
-    return;
-  }
-  for (int64_t i = 0; i < n; i++) {
-    int64_t cnt = p[i + 1] - p[i];
-    if (cnt < C->minc || cnt > C->maxc || p[i + 1] < p[i]) {
-      char rule[96];
-      if (C->maxc == INT64_MAX) snprintf(rule, sizeof rule, "CSR pointers are non-decreasing");
-      else snprintf(rule, sizeof rule, "%lld to %lld entries per item", (long long)C->minc, (long long)C->maxc);
-      vfail(V, row0 + i + 1, "%s[%lld]: value %lld after %lld breaks rule: %s", C->name,
-            (long long)(row0 + i + 1), (long long)p[i + 1], (long long)p[i], rule);
-      return;
-    }
-  }
-  if (row0 + n == C->nitems && p[n] != C->nchild)
-    vfail(V, C->nitems, "%s[%lld]: value %lld breaks rule: last pointer equals the length of %s (%lld)",
-          C->name, (long long)C->nitems, (long long)p[n], C->child, (long long)C->nchild);
+  tb_rules_csr(&V->rep, ctx, row0, n, buf);
 }
 
 static int check_csr(vstate *V, vcsr C) {
@@ -290,24 +241,7 @@ static int check_csr(vstate *V, vcsr C) {
 
 static void weights_chunk(vstate *V, int64_t row0, int64_t n, const void *buf, void *ctx) {
   (void)ctx;
-  const double *w = buf;
-  for (int64_t i = 0; i < n; i++) {
-    double s = 0.0;
-    for (int k = 0; k < 4; k++) {
-      double x = w[4 * i + k];
-      if (!(x >= 0.0) || isinf(x)) {
-        vfail(V, row0 + i, "/entities/weights[%lld,%d]: value %.17g breaks rule: weights are finite and >= 0",
-              (long long)(row0 + i), k, x);
-        return;
-      }
-      s += x;
-    }
-    if (fabs(s - 1.0) > 1e-6) {
-      vfail(V, row0 + i, "/entities/weights[%lld]: row sum %.17g breaks rule: row sum 1 within 1e-6",
-            (long long)(row0 + i), s);
-      return;
-    }
-  }
+  tb_rules_weights(&V->rep, row0, n, buf);
 }
 
 /* kappa_e = f_e(0) > 0 (section 3) needs type and weights together: read both per chunk. */
@@ -319,19 +253,11 @@ static int check_kappa(vstate *V) {
   double *w = NULL;
   TB_ALLOC(type, CHUNK_ROWS);
   TB_ALLOC(w, 4 * CHUNK_ROWS);
-  for (int64_t r = lo; r < hi && V->first == INT64_MAX; r += CHUNK_ROWS) {
+  for (int64_t r = lo; r < hi && V->rep.first == INT64_MAX; r += CHUNK_ROWS) {
     int64_t n = hi - r < CHUNK_ROWS ? hi - r : CHUNK_ROWS;
     TB_GUARD(tb_h5_read(V->f, "/entities/type", H5T_NATIVE_INT64, r, n, 0, type));
     TB_GUARD(tb_h5_read(V->f, "/entities/weights", H5T_NATIVE_DOUBLE, r, n, 0, w));
-    for (int64_t i = 0; i < n; i++) {
-      double f[4];
-      tb_entity_factors(V->D->translation, (int)type[i], w + 4 * i, f);
-      if (!(f[0] > 0.0)) {
-        vfail(V, r + i, "/entities/weights[%lld]: economic factor kappa = %.17g breaks rule: "
-              "kappa_e = f_e(0) > 0 (MODEL.md section 3)", (long long)(r + i), f[0]);
-        break;
-      }
-    }
+    tb_rules_kappa(&V->rep, V->D->translation, r, n, type, w);
   }
 done:
   free(type);
@@ -351,27 +277,12 @@ static int check_deal_parties(vstate *V) {
   TB_ALLOC(ptr, step + 1);
   TB_ALLOC(imp, step);
   TB_ALLOC(ent, step * TB_MAX_PARTIES);
-  for (int64_t r = lo; r < hi && V->first == INT64_MAX; r += step) {
+  for (int64_t r = lo; r < hi && V->rep.first == INT64_MAX; r += step) {
     int64_t n = hi - r < step ? hi - r : step;
     TB_GUARD(tb_h5_read(V->f, "/deals/party_ptr", H5T_NATIVE_INT64, r, n + 1, 0, ptr));
     TB_GUARD(tb_h5_read(V->f, "/deals/importer", H5T_NATIVE_INT64, r, n, 0, imp));
     TB_GUARD(tb_h5_read(V->f, "/deals/party_entity", H5T_NATIVE_INT64, ptr[0], ptr[n] - ptr[0], 0, ent));
-    for (int64_t d = 0; d < n && V->first == INT64_MAX; d++) {
-      const int64_t *e = ent + (ptr[d] - ptr[0]), k = ptr[d + 1] - ptr[d];
-      if (imp[d] < 0 || imp[d] >= k) {
-        vfail(V, r + d, "/deals/importer[%lld]: value %lld breaks rule: a party index 0..%lld of the deal",
-              (long long)(r + d), (long long)imp[d], (long long)(k - 1));
-        break;
-      }
-      for (int64_t a = 1; a < k; a++)
-        for (int64_t b = 0; b < a; b++)
-          if (e[a] == e[b]) {
-            vfail(V, r + d, "/deals/party_entity[%lld]: entity %lld breaks rule: no entity twice in one deal (deal %lld)",
-                  (long long)(ptr[d] + a), (long long)e[a], (long long)(r + d));
-            a = k;
-            break;
-          }
-    }
+    tb_rules_deal_parties(&V->rep, r, n, ptr, imp, ent);
   }
 done:
   free(ptr);
@@ -388,12 +299,7 @@ static int check_translation(vstate *V) {
   memcpy(D->translation, tb_default_translation, sizeof D->translation);
   if (!D->has_translation) return TB_OK;
   TB_CALL(tb_comm_agree(tb_h5_read(V->f, "/model/translation", H5T_NATIVE_DOUBLE, 0, 4, 0, D->translation)));
-  for (int i = 0; i < 64; i++)
-    if (!(D->translation[i] >= 0.0) || isinf(D->translation[i])) {
-      vfail(V, i, "/model/translation[%d,%d,%d]: value %.17g breaks rule: finite and >= 0", i / 16,
-            (i / 4) % 4, i % 4, D->translation[i]);
-      break;
-    }
+  tb_rules_translation(&V->rep, D->translation);
   return vreport(V);
 }
 
@@ -405,7 +311,7 @@ static int check_io_tables(vstate *V) {
   TB_ALLOC(col, S);
   if (tb_comm_rank() == 0) {
     memset(col, 0, sizeof(double) * (size_t)S);
-    for (int64_t i = 0; i < S && V->first == INT64_MAX; i++) {
+    for (int64_t i = 0; i < S && V->rep.first == INT64_MAX; i++) {
       TB_GUARD(tb_h5_read(V->f, "/io/A", H5T_NATIVE_DOUBLE, i, 1, 0, row));
       for (int64_t j = 0; j < S; j++) {
         if (!(row[j] >= 0.0) || isinf(row[j])) {
@@ -416,10 +322,10 @@ static int check_io_tables(vstate *V) {
         col[j] += row[j];
       }
     }
-    for (int64_t j = 0; j < S && V->first == INT64_MAX; j++)
+    for (int64_t j = 0; j < S && V->rep.first == INT64_MAX; j++)
       if (!(col[j] < 1.0))
         vfail(V, 0, "/io/A[:,%lld]: column sum %.17g breaks rule: every column sum < 1", (long long)j, col[j]);
-    if (V->first == INT64_MAX) {
+    if (V->rep.first == INT64_MAX) {
       TB_GUARD(tb_h5_read(V->f, "/io/import_share", H5T_NATIVE_DOUBLE, 0, S, 0, row));
       double s = 0.0;
       for (int64_t j = 0; j < S; j++) s += row[j];
@@ -428,8 +334,8 @@ static int check_io_tables(vstate *V) {
     }
     int64_t reg = 0;
     int has = 0;
-    if (V->first == INT64_MAX) TB_GUARD(tb_h5_attr_read_i64(V->f, "/io", "region", &reg, &has));
-    if (V->first == INT64_MAX && (!has || reg < 0 || reg >= V->D->R))
+    if (V->rep.first == INT64_MAX) TB_GUARD(tb_h5_attr_read_i64(V->f, "/io", "region", &reg, &has));
+    if (V->rep.first == INT64_MAX && (!has || reg < 0 || reg >= V->D->R))
       vfail(V, 0, "/io: attribute region %s breaks rule: present, 0..R-1 with R = %lld",
             has ? "out of range" : "missing", (long long)V->D->R);
   }
@@ -443,7 +349,7 @@ done:
 
 int tb_input_validate(tb_h5 *f, tb_input_dims *D) {
   memset(D, 0, sizeof *D);
-  vstate V = {f, D, INT64_MAX, {0}};
+  vstate V = {f, D, {INT64_MAX, {0}}};
   int rc = check_shapes(&V); /* metadata only: every rank reaches the same verdict */
   if (rc) {
     tb_error_adopt(rc, tb_error_message());

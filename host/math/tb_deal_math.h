@@ -70,6 +70,16 @@ TB_HD static inline void tb_entity_factors(const double *T, int type, const doub
   }
 }
 
+/* An entity's row from its section 1 fields: factors, discount factor, 1 + rho, cap, beta. */
+TB_HD static inline void tb_entity_row_of(const double *T, int type, const double *w, double r, double rho, double cap,
+                                          double beta, tb_entity_row *e) {
+  tb_entity_factors(T, type, w, e->f);
+  e->disc = 1.0 / (1.0 + r);
+  e->rho1 = 1.0 + rho;
+  e->cap = cap;
+  e->beta = beta;
+}
+
 /* x^n for n >= 0 by binary powering: exact IEEE multiplies, so CPU and GPU agree bitwise.
  * The two low bits are selects, not branches (periods are small and random, and a
  * mispredicted branch cost more than the multiplies); multiplying by 1.0 is exact, so the

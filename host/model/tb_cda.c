@@ -65,10 +65,10 @@ static int add_trade(tb_cda_result *r, tb_trade t) {
   return TB_OK;
 }
 
-static uint8_t screen(const tb_order *o, const double *hold, const double *reserved) {
+uint8_t tb_cda_order_check(const tb_order *o, double available) {
   if (!(o->quantity > 0.0)) return TB_ORDER_BAD_QUANTITY;
   if (!(o->price >= 0.0)) return TB_ORDER_BAD_PRICE;
-  if (o->side == TB_SELL && hold[o->entity] - reserved[o->entity] < o->quantity) return TB_ORDER_NO_CERTIFICATES;
+  if (o->side == TB_SELL && available < o->quantity) return TB_ORDER_NO_CERTIFICATES;
   return TB_ORDER_OK;
 }
 
@@ -108,7 +108,7 @@ int tb_cda_match(const tb_order *orders, int64_t n, double *hold, int64_t N, uin
   for (int64_t i = 0; i < n; i++) {
     const tb_order *o = &orders[i];
     filled[i] = 0.0;
-    status[i] = screen(o, hold, reserved);
+    status[i] = tb_cda_order_check(o, hold[o->entity] - reserved[o->entity]);
     if (status[i] != TB_ORDER_OK) continue;
     double left = o->quantity;
     if (o->side == TB_SELL) reserved[o->entity] += left;

@@ -34,5 +34,8 @@ typedef struct {
 int tb_cda_match(const tb_order *orders, int64_t n, double *hold, int64_t N, uint8_t *status,
                  double *filled, tb_cda_result *out);
 void tb_cda_result_free(tb_cda_result *r);
+/* An order's reason code on arrival: quantity <= 0 (1), price < 0 or NaN (2), a sell of more than the
+ * seller's `available` certificates, holdings less those its resting sells reserve (3); else TB_ORDER_OK. */
+uint8_t tb_cda_order_check(const tb_order *o, double available);
 
 #endif

@@ -12,13 +12,18 @@ import sys
 
 # bottom to top; folders of one level may not include each other
 # kernels/ implements host/backend's ops table for CUDA, so it sits just above it
-LEVEL = {"host/core": 0, "mpi": 1, "host/math": 1, "host/backend": 2, "kernels": 2.5, "host/model": 3,
+# host/api is libtradebal's public API: over the model and io's format tables, never HDF5 or MPI (NOT_IN)
+LEVEL = {"host/core": 0, "mpi": 1, "host/math": 1, "host/backend": 2, "kernels": 2.5, "host/model": 3, "host/api": 4.5,
          "host/io": 4, "host/config": 5, "host/run": 6, "host/cmd": 7}
 # system headers only a layer and those above it may include
 SYSTEM_FROM = {"hdf5.h": "host/io", "mpi.h": "mpi", "ini.h": "host/config"}
 SYSTEM_ONLY_IN = {"mpi.h": {"mpi"}}  # MPI is called from mpi/ alone
 # the MPI half of parallel HDF5 (the file-access property list with a communicator and MPI-IO hints)
 SYSTEM_EXCEPT = {("mpi/tb_comm_h5.c", "hdf5.h")}
+# libtradebal's public header keeps the name users include; tb_api.c defines what it declares
+IMPLEMENTED_BY = {"host/api/tradebal": "host/api/tb_api"}
+# what a folder may not include although its level allows it
+NOT_IN = {"host/api": {"tb_h5.h", "tb_comm.h", "tb_validate.h", "hdf5.h", "mpi.h"}}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 PROTO = re.compile(r"^(?!static|typedef|#|extern\s+const|\s)[A-Za-z_][\w\s\*]*?\b(tb_\w+)\s*\([^;{]*\)\s*;", re.M)
 DEFN = re.compile(r"^(?!static)[A-Za-z_][\w\s\*]*?\b(tb_\w+)\s*\([^;]*?\)\s*\{", re.M)
@@ -96,10 +101,13 @@ def main(root):
                 yield f"{f}: #include \"{inc}\" is not a file of host/, mpi/ or kernels/"
             if base in SYSTEM_FROM and LEVEL[me] < LEVEL[SYSTEM_FROM[base]] and (f, base) not in SYSTEM_EXCEPT:
                 yield f"{f}: includes <{base}>, which starts at {SYSTEM_FROM[base]}"
+            if base in NOT_IN.get(me, ()):
+                yield f"{f}: includes {base}, which {me} may not (no HDF5, no MPI)"
             if base in SYSTEM_ONLY_IN and me not in SYSTEM_ONLY_IN[base]:
                 yield f"{f}: includes <{base}>; only {', '.join(sorted(SYSTEM_ONLY_IN[base]))} may"
         if f.endswith(".h"):
             stem = os.path.splitext(f)[0]
+            stem = IMPLEMENTED_BY.get(stem, stem)
             for name in PROTO.findall(strip_comments(text)):
                 where = defined.get(name, set())
                 if stem not in where:
