@@ -142,11 +142,15 @@ static const command_help HELP[] = {
      "\n"
      "Runs tools/tb_import.py with Debian's python3 (override with TB_PYTHON=/path/to/python3).\n"},
     {"docs",
-     "usage: tradebal docs cli|config|formats\n"
+     "usage: tradebal docs cli|config|formats [--json]\n"
      "\n"
      "Prints a reference page generated from the code's own tables: cli (every command's --help),\n"
      "config (the option table, defaults, units) or formats (the input rules the validator checks\n"
-     "and the datasets the writers may create). docs/*.md hold this output.\n"},
+     "and the datasets the writers may create). docs/*.md hold this output.\n"
+     "\n"
+     "  --json   formats only: the same tables as JSON (name, kind, type, shape as a list of size\n"
+     "           symbols, when present, meaning, and each input dataset's rule) under the keys input,\n"
+     "           run, sweep and match; python/tradebal/formats.json holds this output\n"},
     {"version", "usage: tradebal version | tradebal --version\n\nPrints the version and the output format version.\n"},
     {"help", "usage: tradebal help [COMMAND]\n\nThe overview, or a command's help (the same as tradebal COMMAND --help).\n"},
 };
@@ -173,9 +177,12 @@ static void docs_cli(FILE *out) {
 
 static int cmd_docs(int argc, char **argv) {
   const char *what = argc > 0 ? argv[0] : "";
+  const int json = argc > 1 && !strcmp(argv[1], "--json");
+  if (argc > 1 + json || (json && strcmp(what, "formats")))
+    return TB_ERR(TB_ERR_USAGE, "docs: unexpected '%s' (only `docs formats` takes --json)", argv[argc - 1]);
   if (!strcmp(what, "cli")) docs_cli(stdout);
   else if (!strcmp(what, "config")) tb_config_doc(stdout);
-  else if (!strcmp(what, "formats")) tb_schema_doc(stdout);
+  else if (!strcmp(what, "formats")) json ? tb_schema_json(stdout) : tb_schema_doc(stdout);
   else return TB_ERR(TB_ERR_USAGE, "docs: expected cli, config or formats, got '%s'", what);
   return fflush(stdout) == 0 ? TB_OK : TB_ERR(TB_ERR_OUTPUT, "docs: writing stdout failed");
 }

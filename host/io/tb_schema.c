@@ -1,5 +1,6 @@
 /* The input and output tables of MODEL.md sections 1 and 11 (see tb_schema.h). */
 #include "tb_schema.h"
+#include "tb_version.h"
 
 #include "tb_error.h"
 
@@ -279,4 +280,80 @@ void tb_schema_doc(FILE *out) {
   fprintf(out, "\n## Input of `tradebal match`\n\n"
                "`/market/holdings` [N,R] float (>= 0, finite) and `/market/orders/{entity, region, side}` int,\n"
                "`/market/orders/{quantity, price, time}` float, one entry per order (side 0 buy, 1 sell).\n");
+}
+
+/* ---- the same tables as JSON (`tradebal docs formats --json`; python/tradebal/formats.json) ---- */
+
+static void json_str(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fprintf(out, "\\%c", *s);
+    else if ((unsigned char)*s < 0x20) fprintf(out, "\\u%04x", (unsigned)*s);
+    else fputc(*s, out);
+  }
+  fputc('"', out);
+}
+
+/* "[R,T]" as ["R","T"]; "" (an attribute) as []. */
+static void json_shape(FILE *out, const char *shape) {
+  fputc('[', out);
+  for (const char *p = shape; *p; p++) {
+    if (*p == '[') fputc('"', out);
+    else if (*p == ',') fputs("\",\"", out);
+    else if (*p == ']') fputc('"', out);
+    else fputc(*p, out);
+  }
+  fputc(']', out);
+}
+
+/* One item as a JSON object; rule: the validator's rule of an input dataset, NULL for the others. */
+static void json_item(FILE *out, const char *name, const char *type, const char *shape, const char *when,
+                      const char *meaning, const char *rule) {
+  fputs("    {\"name\": ", out);
+  json_str(out, name);
+  fprintf(out, ", \"kind\": \"%s\", \"type\": ", strchr(name, '@') ? "attribute" : "dataset");
+  json_str(out, type);
+  fputs(", \"shape\": ", out);
+  json_shape(out, shape);
+  fputs(", \"when\": ", out);
+  json_str(out, when);
+  fputs(", \"meaning\": ", out);
+  json_str(out, meaning);
+  if (rule) {
+    fputs(", \"rule\": ", out);
+    json_str(out, rule);
+  }
+  fputc('}', out);
+}
+
+/* The output table's items of `file`, each after a separator unless it is the list's first. */
+static void json_items(FILE *out, int file, int first) {
+  for (int i = 0; i < tb_output_nitems; i++) {
+    const tb_output_item *o = &tb_output_items[i];
+    if (!(o->files & file)) continue;
+    fputs(first ? "" : ",\n", out);
+    json_item(out, o->name, o->type, o->shape, o->when, o->meaning, NULL);
+    first = 0;
+  }
+}
+
+void tb_schema_json(FILE *out) {
+  fprintf(out, "{\n  \"generated_by\": \"tradebal docs formats --json (host/io/tb_schema.c); docs/formats.md\",\n"
+               "  \"format_version\": %d,\n  \"input\": [\n", TB_FORMAT_VERSION);
+  for (int i = 0; i < tb_input_nfields; i++) {
+    const tb_input_field *f = &tb_input_fields[i];
+    char shape[64];
+    shape_of(f, shape);
+    json_item(out, f->name, f->cls == TB_CLASS_INT ? "int" : "float", shape, f->optional ? "optional" : "required",
+              f->meaning, f->rule);
+    fputs(",\n", out);
+  }
+  json_items(out, TB_FILE_INPUT, 1);
+  const char *key[] = {"run", "sweep", "match"};
+  const int file[] = {TB_FILE_RUN, TB_FILE_SWEEP, TB_FILE_MATCH};
+  for (int k = 0; k < 3; k++) {
+    fprintf(out, "\n  ],\n  \"%s\": [\n", key[k]);
+    json_items(out, file[k], 1);
+  }
+  fputs("\n  ]\n}\n", out);
 }

@@ -53,5 +53,8 @@ extern const int tb_output_nitems;
 int tb_schema_declared(int file, const char *name);
 /* docs/formats.md: the input and output tables as Markdown. */
 void tb_schema_doc(FILE *out);
+/* The same tables as JSON: input (with rules), run, sweep and match, each a list of items with name, kind
+ * (dataset or attribute), type, shape (a list of size symbols), when and meaning. */
+void tb_schema_json(FILE *out);
 
 #endif

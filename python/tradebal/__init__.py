@@ -2,7 +2,9 @@
 objects, and deals evaluated in process through libtradebal (ctypes; no compiled extension). See docs/python.md."""
 from .errors import (TradebalError, InternalError, UsageError, InputError, OutputError, GPUError, MPIError,
                      Checkpointed, OutOfMemory)
+from .results import open, Result
 
 __version__ = "0.1.0"
 __all__ = ["TradebalError", "InternalError", "UsageError", "InputError", "OutputError", "GPUError", "MPIError",
            "Checkpointed", "OutOfMemory"]
+__all__ += ["open", "Result"]

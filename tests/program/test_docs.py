@@ -5,6 +5,7 @@ cli.md; the Python tools accept no option their help leaves out; every key of a 
 config.md; every dataset of real output files is declared in formats.md; the README's commands exist; every
 file and file:function that docs/code-map.md and host/README.md cite exists.
 Usage: test_docs.py TRADEBAL WORKDIR REPO_DIR"""
+import json
 import os
 import re
 import subprocess
@@ -39,6 +40,36 @@ for page in ("cli", "config", "formats"):
           f"docs/{page}.md is out of date: run `tradebal docs {page} > docs/{page}.md` ({err})")
 rc, _, err = run("docs", "nonsense")
 check(rc == 2, f"docs with an unknown page: {rc}")
+
+# the Python package's copy of the formats as JSON (issue 22): current, valid JSON, the same names as formats.md
+rc, out, err = run("docs", "formats", "--json")
+with open(os.path.join(REPO, "python", "tradebal", "formats.json")) as fh:
+    check(rc == 0 and out == fh.read(), "python/tradebal/formats.json is out of date: run "
+          f"`tradebal docs formats --json > python/tradebal/formats.json` ({err})")
+try:
+    schema = json.loads(out)
+except ValueError as e:
+    schema = {}
+    check(False, f"docs formats --json is not JSON: {e}")
+
+
+def md_row(key, i):
+    """The row of formats.md that states the same item as a JSON item."""
+    shape = "[" + ",".join(i["shape"]) + "]" if i["shape"] else "-"
+    if key == "input" and i["kind"] == "dataset":
+        required = "yes" if i["when"] == "required" else "optional"
+        return f"| `{i['name']}` | {i['type']} | {shape} | {required} | {i['rule']} | {i['meaning']} |"
+    if key == "input":
+        return f"| `{i['name']}` | {i['type']} | {i['meaning']}"
+    return f"| `{i['name']}` | {i['type']} | {shape} | {i['when']} | {i['meaning']} |"
+
+
+rows = [md_row(k, i) for k in ("input", "run", "sweep", "match") for i in schema.get(k, [])]
+missing = [r for r in rows if r not in read("formats.md")]
+check(len(rows) > 100 and not missing, f"docs formats --json states what formats.md does ({len(rows)} items): {missing[:3]}")
+for args in (("cli", "--json"), ("formats", "--json", "extra")):
+    rc, _, err = run("docs", *args)
+    check(rc == 2, f"docs {' '.join(args)}: exit {rc}, expected 2 ({err})")
 
 # --help of every command listed in the overview, in cli.md verbatim
 rc, overview, _ = run("--help")
