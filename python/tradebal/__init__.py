@@ -6,3 +6,6 @@ from .errors import (TradebalError, InternalError, UsageError, InputError, Outpu
 __version__ = "0.1.0"
 __all__ = ["TradebalError", "InternalError", "UsageError", "InputError", "OutputError", "GPUError", "MPIError",
            "Checkpointed", "OutOfMemory"]
+from .input import Input  # noqa: E402
+from .runner import run, sweep, merge, validate, generate, Job  # noqa: E402
+from . import imports  # noqa: E402
