@@ -129,7 +129,7 @@ def parse_progress(line):
 
 def _error_line(text):
     """The tool's one-line error: the last `error:` line (prefix removed), else the last non-empty line."""
-    lines = [x for x in text.splitlines() if x.strip()]
+    lines = [x for x in text.splitlines() if x.strip().strip("-")]  # mpiexec frames its notes in dashes
     for x in reversed(lines):
         if "error:" in x:
             return re.sub(r"^.*?error: ", "", x.strip())
@@ -256,15 +256,16 @@ class Job:
             return self.output
         return results.open(self.output)
 
-    def resume(self, wait=True):
-        """Run again with `--resume auto` (after exit 7); returns the new Job."""
+    def resume(self, wait=True, env=None):
+        """Run again with `--resume auto` (after exit 7); env, when given, replaces the extra environment of the
+        first run. Returns the new Job (waited for by default, raising on failure)."""
         if self._resume_args is None:
             raise errors.UsageError("only a run can be resumed")
-        j = self._again(self._resume_args)
+        j = self._again(self._resume_args, self._env if env is None else env)
         return j.wait() if wait else j
 
-    def _again(self, args):
-        return Job(args, self.output, self.ranks, self._env, self.cwd, self._mpiexec, args)
+    def _again(self, args, env):
+        return Job(args, self.output, self.ranks, env, self.cwd, self._mpiexec, args)
 
     def __repr__(self):
         return f"<tradebal.Job {self.state} {' '.join(self.args[:1])} -> {self.output}>"
@@ -385,8 +386,8 @@ class SlurmJob(Job):
     def cancel(self, sig=signal.SIGTERM):
         subprocess.run(["scancel", f"--signal={signal.Signals(sig).name[3:]}", self.job_id], capture_output=True)
 
-    def _again(self, args):
-        return SlurmJob(args, self.output, self.ranks, self._threads, self._env, self.cwd, self._sbatch_args,
+    def _again(self, args, env):
+        return SlurmJob(args, self.output, self.ranks, self._threads, env, self.cwd, self._sbatch_args,
                         args, None, self._script)
 
     def __repr__(self):
