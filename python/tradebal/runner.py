@@ -130,9 +130,10 @@ def parse_progress(line):
 def _error_line(text):
     """The tool's one-line error: the last `error:` line (prefix removed), else the last non-empty line."""
     lines = [x for x in text.splitlines() if x.strip().strip("-")]  # mpiexec frames its notes in dashes
-    for x in reversed(lines):
-        if "error:" in x:
-            return re.sub(r"^.*?error: ", "", x.strip())
+    for pattern in (r"^tradebal(?: [a-z]+)?: error: ", r"error: "):  # the program's own line before srun's
+        for x in reversed(lines):
+            if re.search(pattern, x.strip()):
+                return re.sub(r"^.*?error: ", "", x.strip())
     return lines[-1].strip() if lines else ""
 
 
