@@ -9,3 +9,4 @@ __all__ = ["TradebalError", "InternalError", "UsageError", "InputError", "Output
 from .input import Input  # noqa: E402
 from .runner import run, sweep, merge, validate, generate, Job  # noqa: E402
 from . import imports  # noqa: E402
+__all__ += ["Input", "run", "sweep", "merge", "validate", "generate", "Job", "imports"]
