@@ -8,7 +8,7 @@ import threading
 
 import numpy as np
 
-from .errors import from_code, TradebalError
+from .errors import from_message, TradebalError
 
 API_MAJOR = 0
 _i64, _f64, _u8, _i32 = ctypes.c_int64, ctypes.c_double, ctypes.c_uint8, ctypes.c_int32
@@ -115,4 +115,4 @@ def contiguous(a, dtype):
 def check(rc, err):
     """Raise the exception class of the error code, with the library's one-line message."""
     if rc:
-        raise from_code(rc, err.message.decode("utf-8", "replace"))
+        raise from_message(rc, err.message.decode("utf-8", "replace"))

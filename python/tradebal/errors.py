@@ -1,5 +1,6 @@
 """Errors as exceptions: one class per exit code of the README (and of the C library's error codes, which are
 the same numbers), so a caller can catch exactly what it can handle."""
+import re
 
 
 class TradebalError(Exception):
@@ -66,3 +67,59 @@ BY_CODE = {c.code: c for c in (InternalError, UsageError, InputError, OutputErro
 def from_code(code, message=""):
     """The exception for an exit or error code (InternalError for an unknown one)."""
     return BY_CODE.get(code, InternalError)(message, code)
+
+
+_PREFIX = re.compile(r"^(?:tradebal(?: [a-z]+)?: error: )")
+# FILE: /dataset[index]: WHAT   or   FILE: /dataset: WHAT   (host/io/tb_validate.c); FILE may itself start with /
+# "FILE: /dataset[index]: what"; libtradebal's check of in-memory arrays words it without "FILE: "
+_WHERE = re.compile(r"^(?:(?P<file>.*?): )?(?P<dataset>/[A-Za-z0-9_/]*)(?:\[(?P<index>[^\]]*)\])?: (?P<what>.*)$")
+
+
+def _index(text):
+    """'3' -> 3; '3,1' -> (3, 1); ':,2' -> (None, 2) (a whole row or column)."""
+    if text is None:
+        return None
+    parts = [None if p.strip() == ":" else int(p) for p in text.split(",")]
+    return parts[0] if len(parts) == 1 else tuple(parts)
+
+
+def parse_input_message(message):
+    """The parts of one of the validator's messages (host/io/tb_validate.c): a dict with file, dataset, index
+    (an int, a tuple for [i,j] or [i,j,k], None in a tuple for `:`, None when the message names no element),
+    value (the text after `value`, where given) and rule; the values are None where the message lacks them."""
+    line = _PREFIX.sub("", message.strip().splitlines()[-1] if message.strip() else "")
+    out = {"file": None, "dataset": None, "index": None, "value": None, "rule": None}
+    m = _WHERE.match(line)
+    if not m:
+        r = re.search(r"\(rule: (.*)\)\s*$", line)
+        out["rule"] = r.group(1) if r else None
+        return out
+    out["file"], out["dataset"] = m.group("file"), m.group("dataset")
+    try:
+        out["index"] = _index(m.group("index"))
+    except ValueError:
+        out["index"] = m.group("index")
+    what = m.group("what")
+    if " breaks rule: " in what:
+        head, out["rule"] = what.split(" breaks rule: ", 1)
+        v = re.match(r"^value (\S+)", head)
+        out["value"] = v.group(1) if v else head
+    else:
+        r = re.search(r"\(rule: (.*)\)\s*$", what)
+        out["rule"] = r.group(1) if r else what
+    return out
+
+
+def input_error(message, code=3):
+    """An InputError from the one-line message of `tradebal validate` or `run` (its `tradebal: error: ` prefix
+    may be left on), with dataset, index, rule (and file, value) parsed from it."""
+    text = _PREFIX.sub("", message.strip().splitlines()[-1]) if message.strip() else message
+    p = parse_input_message(text)
+    e = InputError(text, code, dataset=p["dataset"], index=p["index"], rule=p["rule"])
+    e.file, e.value = p["file"], p["value"]
+    return e
+
+
+def from_message(code, message):
+    """The exception of an exit code with the tool's one-line message; an InputError gets its parsed parts."""
+    return input_error(message, code) if code == InputError.code else from_code(code, message)

@@ -70,14 +70,8 @@ def _params(value_rule, split_rule, split_scope, other_factor, threads):
                        int(threads))
 
 
-def evaluate(source, value_rule="expected", split_rule="nash", split_scope="repair", other_factor=0.5,
-             charge=None, threads=0):
-    """Evaluate deals in process. source: an input file's path, a tradebal.Input, or a dict of the section 1
-    arrays by dataset name ('/entities/type', '/deals/party_ptr', ...; '/entities/bargaining_weight' and
-    '/model/translation' optional). charge: the import cost P m_d each deal's importer pays (NaN: the deal does
-    not trade), as under a policy of section 5. Returns an Evaluation."""
-    a = _arrays_of(source)
-    lib = _lib.library()
+def _structs(a):
+    """The library's views of the section 1 arrays (the arrays themselves kept alive in the result)."""
     ent = {k: _lib.contiguous(a.get("/entities/" + k), t) for k, t in ENTITY_FIELDS.items()}
     dl = {k: _lib.contiguous(a["/deals/" + k], t) for k, t in DEAL_FIELDS.items()}
     tr = _lib.contiguous(a.get("/model/translation"), np.float64)
@@ -89,16 +83,39 @@ def evaluate(source, value_rule="expected", split_rule="nash", split_scope="repa
     types = [_lib._i64, _lib._i64, _lib._i32, _lib._f64, _lib._i64, _lib._u8, _lib._f64, _lib._i64, _lib._i32,
              _lib._f64]
     D = _lib.Deals(m, p, c, nf, *(_lib.ptr(dl[k], t) for k, t in zip(DEAL_FIELDS, types)))
+    return E, D, (ent, dl, tr)
+
+
+def check(source):
+    """Check entities and deals against MODEL.md section 1's rules in process (libtradebal's tb_api_check);
+    raises InputError with the dataset, index and rule, worded as `tradebal validate` words them."""
+    E, D, keep = _structs(_arrays_of(source))
+    err = _lib.Error()
+    _lib.check(_lib.library().tb_api_check(ctypes.byref(E), ctypes.byref(D), ctypes.byref(err)), err)
+    del keep
+    return True
+
+
+def evaluate(source, value_rule="expected", split_rule="nash", split_scope="repair", other_factor=0.5,
+             charge=None, threads=0):
+    """Evaluate deals in process (after check()). source: an input file's path, a tradebal.Input, or a dict of
+    the section 1 arrays by dataset name ('/entities/type', '/deals/party_ptr', ...;
+    '/entities/bargaining_weight' and '/model/translation' optional). charge: the import cost P m_d each deal's
+    importer pays (NaN: the deal does not trade), as under a policy of section 5. Returns an Evaluation."""
+    lib = _lib.library()
+    E, D, (ent, dl, tr) = _structs(_arrays_of(source))
+    m, p = D.n_deals, D.n_parties
     out = {k: np.empty(p) for k in ("value", "transfer", "final_value")}
     out.update(status=np.empty(m, np.uint8), surplus=np.empty(m), bid=np.empty(m))
     R = _lib.Results(*(_lib.ptr(out[k], _lib._f64) for k in ("value", "transfer", "final_value")),
                      _lib.ptr(out["status"], _lib._u8), _lib.ptr(out["surplus"], _lib._f64),
                      _lib.ptr(out["bid"], _lib._f64))
     ch = _lib.contiguous(charge, np.float64)
+    if ch is not None and len(ch) != m:
+        raise _lib.from_message(2, "evaluate: charge has %d values for %d deals" % (len(ch), m))
     err = _lib.Error()
     par = _params(value_rule, split_rule, split_scope, other_factor, threads)
-    if hasattr(lib, "tb_api_check"):
-        _lib.check(lib.tb_api_check(ctypes.byref(E), ctypes.byref(D), ctypes.byref(err)), err)
+    _lib.check(lib.tb_api_check(ctypes.byref(E), ctypes.byref(D), ctypes.byref(err)), err)
     rc = lib.tb_api_evaluate(ctypes.byref(par), ctypes.byref(E), ctypes.byref(D), _lib.ptr(ch, _lib._f64),
                              ctypes.byref(R), ctypes.byref(err))
     _lib.check(rc, err)

@@ -104,7 +104,9 @@ def test_invalid_arrays_raise_validate_s_message(work, name, index, value):
     assert v.returncode == 3 and e.value.code == 3
     cli = v.stderr.strip().splitlines()[-1]
     assert cli.endswith(bad + ": " + e.value.message), (cli, e.value.message)
-    assert name in e.value.message
+    assert e.value.dataset == name and e.value.rule, (e.value.dataset, e.value.rule)
+    if name not in ("/deals/importer", "/deals/party_entity", "/entities/weights"):
+        assert e.value.index == index
 
 
 def test_leontief_against_numpy_and_the_run(work):
