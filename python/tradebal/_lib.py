@@ -16,16 +16,19 @@ P = ctypes.POINTER
 
 
 class Error(ctypes.Structure):
+    """tb_api_error: the code and one-line message of a failed call."""
     _fields_ = [("code", ctypes.c_int), ("message", ctypes.c_char * 1024)]
 
 
 class Entities(ctypes.Structure):
+    """tb_api_entities: pointers to the entity arrays of section 1."""
     _fields_ = [("n", _i64), ("type", P(_u8)), ("weights", P(_f64)), ("discount_rate", P(_f64)),
                 ("risk_aversion", P(_f64)), ("pay_cap", P(_f64)), ("bargaining_weight", P(_f64)),
                 ("translation", P(_f64))]
 
 
 class Deals(ctypes.Structure):
+    """tb_api_deals: sizes and pointers to the deal CSR arrays of section 1."""
     _fields_ = [("n_deals", _i64), ("n_parties", _i64), ("n_components", _i64), ("n_flows", _i64),
                 ("party_ptr", P(_i64)), ("party_entity", P(_i64)), ("importer", P(_i32)), ("trade_value", P(_f64)),
                 ("comp_ptr", P(_i64)), ("comp_dim", P(_u8)), ("comp_prob", P(_f64)), ("flow_ptr", P(_i64)),
@@ -33,16 +36,19 @@ class Deals(ctypes.Structure):
 
 
 class Params(ctypes.Structure):
+    """tb_api_params: value rule, split rule and scope, f_e(4), threads."""
     _fields_ = [("value_rule", ctypes.c_int), ("split_rule", ctypes.c_int), ("split_scope", ctypes.c_int),
                 ("other_factor", _f64), ("threads", ctypes.c_int)]
 
 
 class Results(ctypes.Structure):
+    """tb_api_results: pointers to the caller's output arrays."""
     _fields_ = [("value", P(_f64)), ("transfer", P(_f64)), ("final_value", P(_f64)), ("status", P(_u8)),
                 ("surplus", P(_f64)), ("bid", P(_f64))]
 
 
 def _candidates():
+    """Where the library is looked for, in order (see the module's docstring)."""
     env = os.environ.get("TRADEBAL_LIB")
     if env:
         yield env
@@ -109,6 +115,7 @@ def ptr(a, ctype):
 
 
 def contiguous(a, dtype):
+    """A C-contiguous array of dtype (a copy only where needed; None for None)."""
     return None if a is None else np.ascontiguousarray(a, dtype=dtype)
 
 

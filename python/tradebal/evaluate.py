@@ -98,10 +98,15 @@ def check(source):
 
 def evaluate(source, value_rule="expected", split_rule="nash", split_scope="repair", other_factor=0.5,
              charge=None, threads=0):
-    """Evaluate deals in process (after check()). source: an input file's path, a tradebal.Input, or a dict of
-    the section 1 arrays by dataset name ('/entities/type', '/deals/party_ptr', ...;
-    '/entities/bargaining_weight' and '/model/translation' optional). charge: the import cost P m_d each deal's
-    importer pays (NaN: the deal does not trade), as under a policy of section 5. Returns an Evaluation."""
+    """Evaluate deals in process (MODEL.md sections 2-3) through libtradebal; entities and deals are checked
+    first as check() does. source: an input file's path, a tradebal.Input, or a dict of the section 1 arrays by
+    dataset name ('/entities/type', '/deals/party_ptr', ...; '/entities/bargaining_weight' and
+    '/model/translation' optional). value_rule, split_rule, split_scope, other_factor: [model] and [split] of
+    docs/config.md; threads: CPU threads (0: OpenMP's default). charge: the import cost P m_d each deal's
+    importer pays (NaN: the deal does not trade), as under a policy of section 5; None: no charge.
+    Returns an Evaluation whose value, status, surplus and bid are bitwise the /deals/value, status, surplus
+    and bid that `tradebal run` writes for the same deals and configuration; transfer and final_value are the
+    run's for the same charge."""
     lib = _lib.library()
     E, D, (ent, dl, tr) = _structs(_arrays_of(source))
     m, p = D.n_deals, D.n_parties
@@ -123,7 +128,9 @@ def evaluate(source, value_rule="expected", split_rule="nash", split_scope="repa
 
 
 def cert_auction(Q, base_imports, bids, import_values, floor=0.0, epsilon=1.5):
-    """P* of one certificate call auction (MODEL.md section 5); +inf when nothing can be served."""
+    """The clearing price P* of one certificate call auction (MODEL.md section 5): the least P >= floor with
+    base_imports (1 + P)^-epsilon + the import_values of the deals whose bid exceeds P <= Q; +inf when nothing
+    can be served. bids and import_values: one per deal."""
     b, m = _lib.contiguous(bids, np.float64), _lib.contiguous(import_values, np.float64)
     price, err = ctypes.c_double(), _lib.Error()
     rc = _lib.library().tb_api_cert_auction(float(Q), float(base_imports), float(floor), float(epsilon), len(b),
@@ -157,6 +164,6 @@ ORDER_REASONS = {0: "valid", 1: "quantity <= 0", 2: "price < 0", 3: "not enough 
 
 def order_check(side, quantity, price, available):
     """The exchange's reason code for one arriving order (0 valid, 1-3 rejected; ORDER_REASONS names them).
-    side: 'buy' or 'sell'."""
+    side: 'buy' or 'sell' (or 0, 1); available: the seller's certificates (used for a sell)."""
     s = {"buy": 0, "sell": 1}[side] if isinstance(side, str) else int(side)
     return _lib.library().tb_api_order_check(s, float(quantity), float(price), float(available))

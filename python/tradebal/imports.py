@@ -77,8 +77,10 @@ def us_example(real_dir, out_dir, deals=200000, entities=20000, partners=10, yea
 
 
 def us_example_run(real_dir, out_dir, deals=200000, entities=20000, config=None, ranks=1, overrides=None, **kw):
-    """us_example, then `tradebal run` with configs/us2023.ini (or config) on it: returns the run's Job (done);
-    its output is OUT_DIR/us2023_out.h5."""
+    """us_example, then `tradebal run` on it with config (default: configs/us2023.ini of the source tree the
+    package sits in; give config when the package is installed) at `ranks` ranks, with `overrides` as run()
+    takes them; the other keywords go to us_example. Returns the run's Job (done); its output is
+    OUT_DIR/us2023_out.h5."""
     path = us_example(real_dir, out_dir, deals=deals, entities=entities, **kw)
     config = config or os.path.join(runner.SOURCE_ROOT, "configs", "us2023.ini")
     return runner.run(config, input=path, output=os.path.join(out_dir, "us2023_out.h5"), ranks=ranks,

@@ -361,7 +361,8 @@ class Input:
 
 
 def check_file(path):
-    """Validate an input file against MODEL.md section 1; raises InputError (dataset, index, rule). The one
-    place the SDK validates: `tradebal validate` today, the library's check when it exists."""
+    """Validate a whole input file against MODEL.md section 1 as `tradebal validate` does (the network, trade
+    and input-output tables too, which the library's in-process check does not see); raises InputError
+    (dataset, index, rule). Returns validate's one-line summary."""
     from .runner import validate
     return validate(path)

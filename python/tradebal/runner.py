@@ -70,7 +70,8 @@ def _flat(overrides):
 
 
 def write_config(sections, path):
-    """An INI file from {section: {key: value}} (values as _value formats them); returns the path."""
+    """An INI file from {section: {key: value}}; values as the INI takes them (True -> true, a list -> a comma
+    separated list, a float at full precision). Returns the path."""
     with open(path, "w") as fh:
         for sec, keys in sections.items():
             fh.write(f"[{sec}]\n")
@@ -139,7 +140,9 @@ def _error_line(text):
 
 class Job:
     """A run of tradebal: `state` (pending, running, done, failed, checkpointed), `progress` (the latest progress
-    line parsed), `wait(timeout)`, `result()`, `returncode`, `stdout`, `stderr`, `resume()`.
+    line parsed), `wait(timeout)`, `result()`, `returncode`, `stdout`, `stderr`, `resume()`; `command` is the
+    command line it ran and `output` its output path. run(), sweep(), merge() and generate() make Jobs; the
+    constructor starts one from the program's arguments (`args`, without the program's name).
 
     A failed job raises, from wait() and result(), the exception class of its exit code (errors.from_code) with
     the tool's one-line message; the exception's `job` attribute is this handle (exit 7: `e.job.resume()`)."""
@@ -188,6 +191,8 @@ class Job:
 
     @property
     def state(self):
+        """One of STATES: running (a local job is never pending), then done (exit 0), checkpointed (exit 7:
+        resume() continues it) or failed (any other exit code; error() gives its exception)."""
         rc = self._poll()
         if rc is None:
             return "running"
@@ -202,11 +207,14 @@ class Job:
 
     @property
     def stdout(self):
+        """What the program printed on stdout so far (the whole text once it ended); on Slurm the job's log."""
         with self._lock:
             return "".join(self._out)
 
     @property
     def stderr(self):
+        """What the program printed on stderr so far: progress lines and, on failure, the one-line error; on
+        Slurm the job's log."""
         with self._lock:
             return "".join(self._err)
 
@@ -243,13 +251,15 @@ class Job:
         return e
 
     def check(self):
+        """Raise error() when the job failed (exit 7 included: Checkpointed); nothing when it succeeded or still
+        runs."""
         e = self.error()
         if e is not None:
             raise e
 
     def result(self, timeout=None):
-        """Wait, raise on failure, then the output: tradebal.open(output) where the results module exists, else
-        the output's path."""
+        """Wait (TimeoutError after timeout seconds), raise the exit code's exception on failure, then open the
+        output: a Result (tradebal.open(output)), to be closed by the caller or used in a `with` block."""
         self.wait(timeout)
         try:
             from . import results
@@ -361,6 +371,7 @@ class SlurmJob(Job):
 
     @property
     def state(self):
+        """As Job.state, with pending while Slurm has not started the job (slurm_state gives Slurm's own name)."""
         rc = self._poll()
         if rc is None:
             return "pending" if self._slurm_state == "PENDING" else "running"
@@ -385,6 +396,7 @@ class SlurmJob(Job):
         return self
 
     def cancel(self, sig=signal.SIGTERM):
+        """scancel --signal=SIG: SIGTERM or SIGUSR1 stop the run at a safe point with a checkpoint (exit 7)."""
         subprocess.run(["scancel", f"--signal={signal.Signals(sig).name[3:]}", self.job_id], capture_output=True)
 
     def _again(self, args, env):
@@ -462,7 +474,8 @@ def merge(output, shards, overwrite=False, wait=True, env=None, cwd=None):
 
 class SweepJob(SlurmJob):
     """A sharded sweep on Slurm (jobs/submit_sweep.sh: an array of shard tasks, then a merge after all of them
-    succeeded): the handle follows the merge job; when the merge never runs, the failed task's exit code."""
+    succeeded): the handle follows the merge job (`job_id`; the array is `array_id`, its outputs `shard_files`);
+    when the merge never runs, it takes the failed task's exit code."""
 
     def __init__(self, config, shards, output, threads=None, overrides=None, env=None, cwd=None, sbatch_args=()):
         self._threads, self._sbatch_args, self._log = threads, list(sbatch_args), None

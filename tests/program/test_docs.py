@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Documentation matches the code: docs/cli.md, config.md and formats.md are exactly what
-`tradebal docs` prints from the code's tables; every command's --help exits 0 and is its section of
-cli.md; the Python tools accept no option their help leaves out; every key of a resolved config is in
+`tradebal docs` prints from the code's tables, docs/python-api.md what tools/tb_pydoc.py makes of the SDK's
+docstrings and tradebal.h's comments (and no public name lacks one); every command's --help exits 0 and is its
+section of cli.md; the Python tools accept no option their help leaves out; every key of a resolved config is in
 config.md; every dataset of real output files is declared in formats.md; the README's commands exist; every
 file and file:function that docs/code-map.md and host/README.md cite exists.
 Usage: test_docs.py TRADEBAL WORKDIR REPO_DIR"""
@@ -70,6 +71,27 @@ check(len(rows) > 100 and not missing, f"docs formats --json states what formats
 for args in (("cli", "--json"), ("formats", "--json", "extra")):
     rc, _, err = run("docs", *args)
     check(rc == 2, f"docs {' '.join(args)}: exit {rc}, expected 2 ({err})")
+
+# docs/python-api.md: the reference of the Python SDK and of host/api/tradebal.h, generated from the docstrings
+# and the header's comments by tools/tb_pydoc.py; current, and every public name documented (issue 22, point 4)
+pydoc = os.path.join(REPO, "tools", "tb_pydoc.py")
+regen = "/usr/bin/python3 tools/tb_pydoc.py -o docs/python-api.md"
+p = subprocess.run([sys.executable, pydoc], capture_output=True, text=True, cwd=REPO)
+check(p.returncode == 0 and p.stdout == read("python-api.md"),
+      f"docs/python-api.md is out of date: run `{regen}` ({p.stderr.strip()[-300:]})")
+p2 = subprocess.run([sys.executable, pydoc], capture_output=True, text=True, cwd=W)
+check(p2.stdout == p.stdout, "tools/tb_pydoc.py gives the same page from any folder")
+p = subprocess.run([sys.executable, pydoc, "--missing"], capture_output=True, text=True, cwd=REPO)
+check(p.returncode == 0 and not p.stdout.strip(),
+      f"every public name of the SDK has a docstring and every tb_api_ function of tradebal.h a comment; "
+      f"missing: {p.stdout.split()} {p.stderr.strip()[-300:]}")
+api = read("python-api.md")
+with open(os.path.join(REPO, "host", "api", "tradebal.h")) as fh:
+    declared = sorted(set(re.findall(r"\b(tb_api_\w+)\s*\(", fh.read())))
+check(len(declared) >= 7 and all(f"### {n}\n" in api for n in declared),
+      f"docs/python-api.md documents every function of tradebal.h: {declared}")
+for name in ("open", "Result", "Input", "run", "sweep", "Job", "evaluate", "Evaluation", "Checkpointed"):
+    check(f"#### `tradebal.{name}`" in api, f"docs/python-api.md documents tradebal.{name}")
 
 # --help of every command listed in the overview, in cli.md verbatim
 rc, overview, _ = run("--help")
@@ -141,7 +163,8 @@ readme = open(os.path.join(REPO, "README.md")).read()
 synopsis = readme.split("## Commands", 1)[1].split("```")[1]
 for c in sorted(set(re.findall(r"^tradebal (\w+)", synopsis, re.M))):
     check(c in commands, f"README names tradebal {c}, which exists")
-for page in ("user-guide.md", "formats.md", "config.md", "model.md", "worked-example.md", "cli.md", "code-map.md"):
+for page in ("user-guide.md", "formats.md", "config.md", "model.md", "worked-example.md", "cli.md", "code-map.md",
+             "python.md", "python-api.md"):
     check(os.path.isfile(os.path.join(DOCS, page)) and f"docs/{page}" in readme, f"docs/{page} exists and README links it")
 
 
