@@ -11,7 +11,7 @@
       file is read once before timing).
 
 Usage: tb_bench_sdk.py --batch-input IN.h5 --read-input IN.h5 [--build build] [--calls 2000] [--reps 5]
-                       [--chunks 100000,1000000] [--workdir DIR]
+                       [--read-reps 9] [--chunks 100000,1000000] [--workdir DIR]
 Prints a provenance header, a table (ratio SDK / direct: > 1 means the SDK takes longer), the direct benchmark's
 log, and @row lines for bench/run_all."""
 import argparse
@@ -38,7 +38,10 @@ def p95(v):
 
 
 def sh(*cmd):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(f"tb_bench_sdk: {' '.join(cmd)} exited {r.returncode}:\n{r.stdout}{r.stderr}")
+    return r.stdout
 
 
 def direct(exe, path, calls, warmup):
@@ -124,6 +127,41 @@ def time_frames(tb, ev, src, calls):
     return t
 
 
+def time_marshal(src, calls):
+    """Seconds of evaluate()'s own conversion of the dict into the library's structures (ctypes pointers)."""
+    from tradebal.evaluate import _arrays_of, _structs
+    t = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        _structs(_arrays_of(src))
+        t.append(time.perf_counter() - t0)
+    return t
+
+
+def time_calls(np, src, calls, warmup):
+    """Seconds of the two library calls evaluate() makes (tb_api_check, tb_api_evaluate) made through ctypes on
+    structures built once: the cost of crossing into the library from Python, without the SDK's own work."""
+    import ctypes
+    from tradebal import _lib
+    from tradebal.evaluate import _arrays_of, _params, _structs
+    lib = _lib.library()
+    E, D, keep = _structs(_arrays_of(src))
+    p, m = D.n_parties, D.n_deals
+    out = [np.empty(p), np.empty(p), np.empty(p), np.empty(m, np.uint8), np.empty(m), np.empty(m)]
+    R = _lib.Results(*(_lib.ptr(v, _lib._u8 if v.dtype == np.uint8 else _lib._f64) for v in out))
+    err, par = _lib.Error(), _params("expected", "nash", "repair", 0.5, 0)
+    e, d, r, x, q = ctypes.byref(E), ctypes.byref(D), ctypes.byref(R), ctypes.byref(err), ctypes.byref(par)
+    t = []
+    for i in range(-warmup, calls):
+        t0 = time.perf_counter()
+        _lib.check(lib.tb_api_check(e, d, x), err)
+        _lib.check(lib.tb_api_evaluate(q, e, d, None, r, x), err)
+        if i >= 0:
+            t.append(time.perf_counter() - t0)
+    del keep
+    return t
+
+
 def provenance(np, args, threads):
     def ver(m):
         try:
@@ -149,7 +187,7 @@ def provenance(np, args, threads):
         f" (HDF5 {__import__('h5py').version.hdf5_version})",
         f"# parallelism: 1 process, {threads} OpenMP threads on both sides (evaluate(threads=0), tb_api_params "
         f"threads 0); timings: median (and p95) of each call timed on its own after a warm-up; reading: median "
-        f"of {args.reps}, SDK and h5py alternating, from the page cache",
+        f"of {args.read_reps}, SDK and h5py alternating, from the page cache",
         "# ratio: SDK / direct = SDK time / direct time (> 1: the SDK takes longer)"])
 
 
@@ -160,7 +198,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--c-bench", help="tb_bench_api (default BUILD/bench/tb_bench_api)")
     ap.add_argument("--calls", type=int, default=2000, help="timed single-deal calls")
-    ap.add_argument("--reps", type=int, default=5, help="timed batch evaluations and read passes")
+    ap.add_argument("--reps", type=int, default=5, help="timed batch evaluations")
+    ap.add_argument("--read-reps", type=int, default=9, help="timed read passes (each side)")
     ap.add_argument("--chunks", default="100000,1000000", help="chunk sizes (rows) for (c)")
     ap.add_argument("--workdir", help="where the single-deal file and the run output go (removed at the end)")
     args = ap.parse_args()
@@ -172,7 +211,8 @@ def main():
     import numpy as np
     import tradebal
     threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or os.cpu_count()
-    work = tempfile.mkdtemp(prefix="tb_bench_sdk.", dir=args.workdir)
+    # absolute: a relative path in the run's .ini would be taken relative to the .ini's own folder
+    work = os.path.abspath(tempfile.mkdtemp(prefix="tb_bench_sdk.", dir=args.workdir))
     rows, table, logs = [], [], []
     try:
         # ---- (a) one deal ----
@@ -185,17 +225,23 @@ def main():
         logs.append(log)
         t, ev = time_sdk(tradebal, single, args.calls, warm)
         tf = time_frames(tradebal, ev, single, args.calls)
+        tm = time_marshal(single, args.calls)
+        tc = time_calls(np, single, args.calls, warm)
         assert seq_sum(np, ev.arrays["final_value"]) == csum, "SDK and C differ on the single deal"
         sdk, dc, de = median(t), c["check+evaluate"][0], c["evaluate"][0]
         nf = len(single["/deals/flow_amount"])
         table.append(("single-deal evaluate latency (3 parties, %d flows), median" % nf, "%.1f µs" % (sdk * 1e6),
                       "%.2f µs" % (dc * 1e6), "C: tb_api_check + tb_api_evaluate", sdk / dc,
                       "p95 SDK %.1f µs, C %.2f µs; C evaluate alone %.2f µs; of the SDK's time %.1f µs (%.0f%%) "
-                      "builds the Evaluation's DataFrames" % (p95(t) * 1e6, c["check+evaluate"][1] * 1e6, de * 1e6,
-                                                              median(tf) * 1e6, 100 * median(tf) / sdk)))
+                      "builds the Evaluation's DataFrames and %.1f µs (%.0f%%) turns the dict into the library's "
+                      "structures (ctypes); the two library calls alone through ctypes take %.2f µs"
+                      % (p95(t) * 1e6, c["check+evaluate"][1] * 1e6, de * 1e6, median(tf) * 1e6,
+                         100 * median(tf) / sdk, median(tm) * 1e6, 100 * median(tm) / sdk, median(tc) * 1e6)))
         rows.append(("Python SDK: single-deal evaluate latency (3 parties), median", sdk * 1e6, "µs a call", "C libtradebal",
-                     dc / sdk, "SDK / C %.0fx; p95 %.1f µs against %.2f µs; DataFrames %.0f%% of the SDK's time"
-                     % (sdk / dc, p95(t) * 1e6, c["check+evaluate"][1] * 1e6, 100 * median(tf) / sdk)))
+                     dc / sdk, "SDK / C %.0fx; p95 %.1f µs against %.2f µs; DataFrames %.0f%%, ctypes structures %.0f%% of the SDK's "
+                     "time; the bare ctypes calls %.2f µs" % (sdk / dc, p95(t) * 1e6, c["check+evaluate"][1] * 1e6,
+                                                              100 * median(tf) / sdk, 100 * median(tm) / sdk,
+                                                              median(tc) * 1e6)))
 
         # ---- (b) a batch ----
         m = len(batch["/deals/party_ptr"]) - 1
@@ -241,7 +287,7 @@ def main():
                                 d[a:min(n, a + chunk)]
                     sdk_pass(), raw_pass()  # into the page cache (and HDF5's chunk cache settles)
                     ts, tr = [], []
-                    for _ in range(args.reps):
+                    for _ in range(args.read_reps):
                         t0 = time.perf_counter()
                         sdk_pass()
                         ts.append(time.perf_counter() - t0)
