@@ -42,6 +42,14 @@ DTYPES = {
 DEAL_COLUMNS = ["importer", "period", "sector", "export_region", "import_region", "trade_value", "cost"]
 
 
+def _in_range(table, values, limits, rule):
+    """Raise _table_error at the first row whose value is not in 0..limit-1."""
+    bad = (values < 0) | (values >= limits)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise _table_error(table, k, rule, values[k])
+
+
 def _table_error(table, row, rule, value=None):
     """A table that cannot become section 1's arrays at all (a reference to a missing party or component)."""
     e = errors.InputError(f"{table}[{row}]: value {value} breaks rule: {rule}", dataset=table, index=row, rule=rule)
@@ -182,10 +190,7 @@ class Input:
         C = self.components.reset_index(drop=True)
         cd = deal_index(C, "components") if len(C) else np.zeros(0, np.int64)
         cp = C["party"].to_numpy().astype(np.int64) if len(C) else np.zeros(0, np.int64)
-        bad = (cp < 0) | (cp >= nparty[cd])
-        if bad.any():
-            k = int(np.argmax(bad))
-            raise _table_error("components", k, "party is a party index 0..k-1 of its deal", cp[k])
+        _in_range("components", cp, nparty[cd], "party is a party index 0..k-1 of its deal")
         cglob = pbase[cd] + cp
         corder = np.argsort(cglob, kind="stable")
         Pn = len(pdeal)
@@ -204,16 +209,10 @@ class Input:
         if len(F):
             fd = deal_index(F, "flows")
             fp = F["party"].to_numpy().astype(np.int64)
-            bad = (fp < 0) | (fp >= nparty[fd])
-            if bad.any():
-                k = int(np.argmax(bad))
-                raise _table_error("flows", k, "party is a party index 0..k-1 of its deal", fp[k])
+            _in_range("flows", fp, nparty[fd], "party is a party index 0..k-1 of its deal")
             fg = pbase[fd] + fp
             fc = F["component"].to_numpy().astype(np.int64)
-            bad = (fc < 0) | (fc >= ncomp[fg])
-            if bad.any():
-                k = int(np.argmax(bad))
-                raise _table_error("flows", k, "component is a component index 0..c-1 of its party", fc[k])
+            _in_range("flows", fc, ncomp[fg], "component is a component index 0..c-1 of its party")
             fglob = cbase[fg] + fc
             forder = np.argsort(fglob, kind="stable")
             out["/deals/flow_ptr"] = _csr_counts(fglob[forder], len(corder))

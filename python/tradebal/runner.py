@@ -229,11 +229,17 @@ class Job:
         t0 = time.monotonic()
         while self._poll() is None:
             if timeout is not None and time.monotonic() - t0 > timeout:
-                raise TimeoutError(f"{' '.join(self.args[:1])}: still running after {timeout} s")
-            time.sleep(0.05)
+                raise TimeoutError(f"{self._still()} after {timeout} s")
+            time.sleep(self._poll_seconds)
         if check:
             self.check()
         return self
+
+    _poll_seconds = 0.05
+
+    def _still(self):
+        """What a timed-out wait says is still going on."""
+        return f"{' '.join(self.args[:1])}: still running"
 
     def error(self):
         """The exception of a finished, failed job (None when it succeeded or still runs)."""
@@ -385,15 +391,10 @@ class SlurmJob(Job):
             e.job = self
         return e
 
-    def wait(self, timeout=None, check=True):
-        t0 = time.monotonic()
-        while self._poll() is None:
-            if timeout is not None and time.monotonic() - t0 > timeout:
-                raise TimeoutError(f"Slurm job {self.job_id}: still {self._slurm_state} after {timeout} s")
-            time.sleep(0.5)
-        if check:
-            self.check()
-        return self
+    _poll_seconds = 0.5  # sacct and scontrol are slower to ask than a child process
+
+    def _still(self):
+        return f"Slurm job {self.job_id}: still {self._slurm_state}"
 
     def cancel(self, sig=signal.SIGTERM):
         """scancel --signal=SIG: SIGTERM or SIGUSR1 stop the run at a safe point with a checkpoint (exit 7)."""
