@@ -41,6 +41,12 @@ void tb_rules_range(tb_rule_report *r, const tb_rule_range *R, int64_t row0, int
 }
 
 void tb_rules_csr(tb_rule_report *r, const tb_rule_csr *C, int64_t row0, int64_t n, const int64_t *p) {
+  if (C->nitems == 0) { /* the lone pointer must still be 0 == nchild */
+    if (p[0] != 0 || C->nchild != 0)
+      tb_rule_fail(r, 0, "%s[0]: value %lld breaks rule: CSR pointers start at 0 and end at the length of %s",
+                   C->name, (long long)p[0], C->child);
+    return;
+  }
   if (row0 == 0 && p[0] != 0) {
     tb_rule_fail(r, 0, "%s[0]: value %lld breaks rule: CSR pointers start at 0", C->name, (long long)p[0]);
     return;

@@ -33,7 +33,7 @@ typedef struct {
 void tb_rules_range(tb_rule_report *r, const tb_rule_range *R, int64_t row0, int64_t n, const void *buf);
 
 /* CSR pointers of nitems items into nchild children, minc..maxc children per item: p holds pointers
- * row0 .. row0 + n (n + 1 values). */
+ * row0 .. row0 + n (n + 1 values); with no items, the lone pointer p[0] must be 0 == nchild. */
 typedef struct {
   const char *name;
   int64_t nitems, nchild, minc, maxc;
