@@ -11,6 +11,7 @@
 #include "tb_run.h"
 #include "tb_sweep_run.h"
 #include "tb_schema.h"
+#include "tb_serve_server.h"
 #include "tb_version.h"
 #include "tb_comm.h"
 
@@ -33,6 +34,7 @@ static const char *OVERVIEW =
     "  validate   check an input file against every rule of MODEL.md section 1\n"
     "  match      run the secondary certificate exchange (continuous double auction)\n"
     "  merge      join the shard files of one sweep into the file an unsharded run writes\n"
+    "  serve      the REST API: runs, sweeps, results and quick deal and certificate checks over HTTP\n"
     "  report     draw the figures and tables of an output as a static HTML page\n"
     "  import     turn public BEA and Census files into tradebal input\n"
     "  docs       print the generated reference pages (cli, config, formats)\n"
@@ -107,6 +109,22 @@ static const command_help HELP[] = {
      "\n"
      "  -o OUT          output file; required\n"
      "  --overwrite     replace an existing OUT\n"},
+    {"serve",
+     "usage: tradebal serve -c CONFIG [--set section.key=value]... [-v]\n"
+     "       tradebal serve token --file TOKEN_FILE --scopes read|submit [--name NAME]\n"
+     "       tradebal serve --routes | --config-doc\n"
+     "\n"
+     "Serves the REST API of docs/api.md (described by docs/openapi.json) until SIGTERM or SIGINT:\n"
+     "quick checks in process (deal evaluation, certificate validation, input-output impacts), runs and\n"
+     "sweeps as separate processes (local or Slurm) kept in a SQLite job store, h5grove browsing of\n"
+     "outputs, /metrics for Prometheus. Binds to 127.0.0.1 unless [server] bind says otherwise; never\n"
+     "initialises MPI. A restart picks up every run it had started.\n"
+     "\n"
+     "  -c CONFIG        INI configuration ([server], [limits], [runs]; docs/api.md)\n"
+     "  --set KEY=VALUE  override one key, e.g. --set server.port=0\n"
+     "  token            make a bearer token: prints it once, appends its SHA-256 and scopes to TOKEN_FILE\n"
+     "  --routes         print every route (METHOD PATH), as docs/openapi.json lists them\n"
+     "  --config-doc     print the configuration keys as a markdown table\n"},
     {"report",
      "usage: tradebal report OUT.h5 [MORE.h5...] -o DIR [--overwrite] [--top K]\n"
      "\n"
@@ -380,6 +398,8 @@ static int plain_command(int argc, char **argv, int *rc) {
     else fputs(help_of(topic), stdout);
   } else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
     printf("tradebal %s (output format %d)\n", TB_VERSION, TB_FORMAT_VERSION);
+  } else if (!strcmp(cmd, "serve")) { /* a server process: never MPI (runs are separate processes) */
+    *rc = tb_serve_main(argc - 2, argv + 2);
   } else if (!strcmp(cmd, "docs")) {
     *rc = cmd_docs(argc - 2, argv + 2);
   } else if (!strcmp(cmd, "report") || !strcmp(cmd, "import")) {

@@ -13,7 +13,7 @@ import sys
 # bottom to top; folders of one level may not include each other
 # kernels/ implements host/backend's ops table for CUDA, so it sits just above it
 # host/api is libtradebal's public API: over the model and io's format tables, never HDF5 or MPI (NOT_IN)
-LEVEL = {"host/core": 0, "mpi": 1, "host/math": 1, "host/backend": 2, "kernels": 2.5, "host/model": 3, "host/api": 4.5,
+LEVEL = {"host/serve": 6.5, "host/core": 0, "mpi": 1, "host/math": 1, "host/backend": 2, "kernels": 2.5, "host/model": 3, "host/api": 4.5,
          "host/io": 4, "host/config": 5, "host/run": 6, "host/cmd": 7}
 # system headers only a layer and those above it may include
 SYSTEM_FROM = {"hdf5.h": "host/io", "mpi.h": "mpi", "ini.h": "host/config"}
