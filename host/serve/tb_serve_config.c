@@ -40,7 +40,7 @@ static const key_spec KEYS[] = {
     {"limits", "connection_timeout", K_INT, S(connection_timeout), 1, 86400, "30", "seconds an idle connection is kept"},
     {"limits", "queue_timeout", K_DBL, S(queue_timeout), 0.001, 3600, "5", "seconds a request may wait for a worker (then 503)"},
     {"limits", "max_wait", K_DBL, S(max_wait), 0, 3600, "60", "longest ?wait= of a long poll, seconds"},
-    {"limits", "max_parked", K_INT, S(max_parked), 0, 1e6, "4096", "long polls held at once (503 beyond)"},
+    {"limits", "max_parked", K_INT, S(max_parked), 0, 1e6, "4096", "long polls held at once; beyond it a long poll answers at once"},
     {"limits", "max_slice", K_I64, S(max_slice), 1, 1e10, "4194304", "elements of one h5grove data answer (413 beyond)"},
     {"runs", "executor", K_STR, S(executor), 0, 0, "local", "local (child processes, mpiexec for ranks > 1) or slurm (sbatch, sacct)"},
     {"runs", "max_running", K_INT, S(max_running), 1, 1024, "1", "local runs at once; more wait queued"},
@@ -92,6 +92,14 @@ void tb_serve_config_defaults(tb_serve_config *c) {
       (void)set_key(c, &KEYS[i], KEYS[i].def, "defaults");
 }
 
+static int is_path_key(const key_spec *k) {
+  static const char *const PATHS[] = {"data_root", "state_dir", "token_file", "port_file", "web_root", "jobs_dir",
+                                      "tradebal"};
+  for (size_t i = 0; i < sizeof PATHS / sizeof PATHS[0]; i++)
+    if (!strcmp(k->key, PATHS[i])) return 1;
+  return 0;
+}
+
 typedef struct {
   tb_serve_config *c;
   const char *path;
@@ -103,6 +111,13 @@ static int on_key(void *user, const char *section, const char *key, const char *
   char where[4200];
   snprintf(where, sizeof where, "%s", L->path);
   const key_spec *k = find(section, key);
+  char joined[8192];
+  if (k && is_path_key(k) && value[0] && value[0] != '/' && (strcmp(k->key, "tradebal") || strchr(value, '/'))) {
+    /* relative paths are relative to the config's folder, as in a run's config */
+    const char *slash = strrchr(L->path, '/');
+    snprintf(joined, sizeof joined, "%.*s%s", slash ? (int)(slash - L->path + 1) : 0, L->path, value);
+    value = joined;
+  }
   if (!k) L->rc = TB_ERR(TB_ERR_USAGE, "%s: unknown key [%s] %s (see docs/api.md, Configuration)", where, section, key);
   else L->rc = set_key(L->c, k, value, where);
   return L->rc == TB_OK;
