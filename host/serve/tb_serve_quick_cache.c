@@ -9,12 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 enum { LOADING = 0, READY = 1, FAILED = 2 };
+/* A file modified this close (seconds) to its load may change again without its modification time moving
+ * on a filesystem with coarse timestamps (git's "racily clean" index entries): such an entry serves only
+ * the requests waiting for its load, and the next request loads the file again. */
+#define TB_QC_RACY_S 2
 
 struct tb_qc_entry {
   tb_qc_entry *next;
   int kind, state, refs, detached;
+  int racy; /* the file changed within TB_QC_RACY_S of its load: a change in the same tick would not show */
   dev_t dev;
   ino_t ino;
   off_t size;
@@ -103,6 +109,7 @@ static tb_qc_entry *new_entry(tb_serve_cache *c, int kind, const char *abs, cons
   if (!e) return NULL;
   e->kind = kind, e->state = LOADING, e->refs = 1;
   e->dev = st->st_dev, e->ino = st->st_ino, e->size = st->st_size, e->mtime = st->st_mtim;
+  e->racy = st->st_mtim.tv_sec + TB_QC_RACY_S >= time(NULL);
   snprintf(e->path, sizeof e->path, "%s", abs);
   e->used = ++c->tick;
   e->next = c->head, c->head = e, c->n++;
@@ -133,7 +140,7 @@ int tb_qcache_get(tb_srv *S, int kind, const char *abs, tb_qc_loader load, tb_qc
   pthread_mutex_lock(&c->lock);
   tb_qc_entry *e = c->head;
   while (e && (e->kind != kind || strcmp(e->path, abs))) e = e->next;
-  if (e && !same_file(e, &st)) detach(c, e), e = NULL; /* the file changed: load it again */
+  if (e && (!same_file(e, &st) || (e->racy && e->state != LOADING))) detach(c, e), e = NULL; /* load it again */
   if (e) {
     e->refs++, e->used = ++c->tick, c->hits++;
     const int rc = outcome(c, e, r);

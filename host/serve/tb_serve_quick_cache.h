@@ -2,7 +2,8 @@
  * input-output table): one entry per (part, file), kept while the file's identity (device, inode, size,
  * modification time) is unchanged, bounded in entries and bytes (least recently used first out), shared by
  * every worker thread. A file is loaded once however many requests ask for it at the same time: the
- * first loads, the others wait for it. A load that fails on the file's contents (a 4xx problem) is cached
+ * first loads, the others wait for it (a file modified in the last two seconds is loaded afresh for each
+ * request, as coarse file-system timestamps could hide a second change). A load that fails on the file's contents (a 4xx problem) is cached
  * too, so a broken file costs one read, not one per request. */
 #ifndef TB_SERVE_QUICK_CACHE_H
 #define TB_SERVE_QUICK_CACHE_H
