@@ -174,20 +174,35 @@ done:
   return rc;
 }
 
+static int sizes(arrays_check *A, int64_t N, const tb_api_deals *D) {
+  memset(A, 0, sizeof *A);
+  tb_rule_report_init(&A->rep);
+  A->size[TB_DIM_N] = N, A->size[TB_DIM_M] = D->n_deals, A->size[TB_DIM_P] = D->n_parties;
+  A->size[TB_DIM_C] = D->n_components, A->size[TB_DIM_F] = D->n_flows;
+  if (N < 0 || D->n_deals < 0 || D->n_parties < 0 || D->n_components < 0 || D->n_flows < 0)
+    return TB_ERR(TB_ERR_USAGE, "check: a negative size");
+  return TB_OK;
+}
+
 static int check(const tb_api_entities *E, const tb_api_deals *D) {
   arrays_check A;
-  memset(&A, 0, sizeof A);
-  tb_rule_report_init(&A.rep);
-  A.size[TB_DIM_N] = E->n, A.size[TB_DIM_M] = D->n_deals, A.size[TB_DIM_P] = D->n_parties;
-  A.size[TB_DIM_C] = D->n_components, A.size[TB_DIM_F] = D->n_flows;
-  if (E->n < 0 || D->n_deals < 0 || D->n_parties < 0 || D->n_components < 0 || D->n_flows < 0)
-    return TB_ERR(TB_ERR_USAGE, "check: a negative size");
+  TB_CALL(sizes(&A, E->n, D));
   TB_CALL(check_entities(&A, E, E->translation ? E->translation : tb_default_translation));
   return check_deals(&A, D);
 }
 
 int tb_api_check(const tb_api_entities *E, const tb_api_deals *D, tb_api_error *err) {
   return finish(check(E, D), err);
+}
+
+static int check_deals_only(int64_t N, const tb_api_deals *D) {
+  arrays_check A;
+  TB_CALL(sizes(&A, N, D));
+  return check_deals(&A, D);
+}
+
+int tb_api_check_deals(int64_t n_entities, const tb_api_deals *D, tb_api_error *err) {
+  return finish(check_deals_only(n_entities, D), err);
 }
 
 /* The deals' side of one auction: sum of m over bids > P, bids sorted descending, a running sum. */

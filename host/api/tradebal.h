@@ -71,6 +71,9 @@ tb_api_params tb_api_params_default(void);
 /* Check the arrays against the rules of section 1 that concern them; the message names the array (as its
  * input dataset, e.g. /deals/comp_prob), the first bad index and the rule, as `tradebal validate` does. */
 int tb_api_check(const tb_api_entities *E, const tb_api_deals *D, tb_api_error *err);
+/* The deals' rules alone, against n_entities entities already checked (a server keeps a checked entity
+ * table and checks each request's deals): the same messages as tb_api_check. */
+int tb_api_check_deals(int64_t n_entities, const tb_api_deals *D, tb_api_error *err);
 /* Sections 2-3 for every deal (after tb_api_check): the numbers `tradebal run` writes for the same deals,
  * bitwise (pass 1; with `charge`, the import cost P m_d each deal's importer pays before the split, NaN for a
  * deal that does not trade, as under a policy of section 5). charge may be NULL. */

@@ -452,7 +452,7 @@ static int check(tb_srv *S, const eval_req *q, tb_resp *r) {
   tb_api_error err;
   int rc = 0;
   if (q->ent_own) rc = tb_api_check(q->E, &q->deals->D, &err);
-  else if (q->form != FORM_FILE) rc = tb_q_check_deals(q->E->n, &q->deals->D, &err);
+  else if (q->form != FORM_FILE) rc = tb_api_check_deals(q->E->n, &q->deals->D, &err);
   return rc ? tb_q_problem(S, err.code, err.message, r) : 0;
 }
 

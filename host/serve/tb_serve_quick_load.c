@@ -81,73 +81,6 @@ void tb_q_deals_free(void *p) {
   free(q);
 }
 
-/* ---- section 1's rules for deals alone: tb_api.c's check_deals, step for step ---- */
-
-typedef struct {
-  int64_t size[TB_DIM_NSYM];
-  tb_rule_report rep;
-} deal_check;
-
-static int verdict(const deal_check *A) {
-  return A->rep.first == INT64_MAX ? TB_OK : TB_ERR(TB_ERR_INPUT, "%s", A->rep.msg);
-}
-
-static int field(deal_check *A, const char *name, const void *data) {
-  tb_rule_range R;
-  int64_t nrows;
-  TB_CALL(tb_input_field_range(name, A->size, &R, &nrows));
-  tb_rules_range(&A->rep, &R, 0, nrows, data);
-  return verdict(A);
-}
-
-static int csr(deal_check *A, tb_rule_csr C, const int64_t *p) {
-  tb_rules_csr(&A->rep, &C, 0, C.nitems, p);
-  return verdict(A);
-}
-
-/* An integer array as int64, the validator's reading type. */
-#define AS_I64(dst, src, n)                                                                        \
-  do {                                                                                             \
-    TB_ALLOC(dst, n);                                                                              \
-    for (int64_t i_ = 0; i_ < (n); i_++) (dst)[i_] = (int64_t)(src)[i_];                           \
-  } while (0)
-
-static int check_deals(deal_check *A, const tb_api_deals *D) {
-  int rc = TB_OK;
-  int64_t *imp = NULL, *dim = NULL, *period = NULL;
-  const int64_t M = D->n_deals, P = D->n_parties, C = D->n_components, F = D->n_flows;
-  TB_GUARD(csr(A, (tb_rule_csr){"/deals/party_ptr", M, P, 2, 255, "/deals/party_entity"}, D->party_ptr));
-  TB_GUARD(field(A, "/deals/party_entity", D->party_entity));
-  AS_I64(imp, D->importer, M);
-  tb_rules_deal_parties(&A->rep, 0, M, D->party_ptr, imp, D->party_entity);
-  TB_GUARD(verdict(A));
-  TB_GUARD(csr(A, (tb_rule_csr){"/deals/comp_ptr", P, C, 0, INT64_MAX, "/deals/comp_dim"}, D->comp_ptr));
-  AS_I64(dim, D->comp_dim, C);
-  TB_GUARD(field(A, "/deals/comp_dim", dim));
-  TB_GUARD(field(A, "/deals/comp_prob", D->comp_prob));
-  TB_GUARD(csr(A, (tb_rule_csr){"/deals/flow_ptr", C, F, 0, INT64_MAX, "/deals/flow_period"}, D->flow_ptr));
-  AS_I64(period, D->flow_period, F);
-  TB_GUARD(field(A, "/deals/flow_period", period));
-  TB_GUARD(field(A, "/deals/flow_amount", D->flow_amount));
-  TB_GUARD(field(A, "/deals/trade_value", D->trade_value));
-done:
-  free(imp), free(dim), free(period);
-  return rc;
-}
-
-int tb_q_check_deals(int64_t N, const tb_api_deals *D, tb_api_error *err) {
-  deal_check A;
-  memset(&A, 0, sizeof A);
-  tb_rule_report_init(&A.rep);
-  A.size[TB_DIM_N] = N, A.size[TB_DIM_M] = D->n_deals, A.size[TB_DIM_P] = D->n_parties;
-  A.size[TB_DIM_C] = D->n_components, A.size[TB_DIM_F] = D->n_flows;
-  int rc = check_deals(&A, D);
-  err->code = rc;
-  snprintf(err->message, sizeof err->message, "%s", rc ? tb_error_message() : "");
-  tb_error_clear();
-  return rc;
-}
-
 /* ---- problems ---- */
 
 int tb_q_problem(tb_srv *S, int code, const char *message, tb_resp *r) {
@@ -382,7 +315,7 @@ int tb_qload_deals(tb_srv *S, const char *abs, const char *rel, tb_qc_value *v, 
   close_file(&f);
   pthread_mutex_unlock(&S->h5_lock);
   if (rc) return pending_problem(S, rc, r);
-  if (tb_q_check_deals(N, &q->D, &err)) { /* once for the file: a selection of valid deals is valid */
+  if (tb_api_check_deals(N, &q->D, &err)) { /* once for the file: a selection of valid deals is valid */
     char msg[1200];
     snprintf(msg, sizeof msg, "%s: %s", rel, err.message);
     tb_q_deals_free(q);

@@ -52,10 +52,6 @@ tb_q_entities *tb_q_entities_new(int64_t n, int with_beta, int with_T);
 void tb_q_entities_free(void *q);
 tb_q_deals *tb_q_deals_new(int64_t M, int64_t P, int64_t C, int64_t F);
 void tb_q_deals_free(void *q);
-/* Section 1's rules for the deals alone, against N entities that passed their own: what tb_api_check says
- * of the deals, in its order and words (entities loaded once need not be checked on every request). 0, or
- * an error code with the message in err. */
-int tb_q_check_deals(int64_t N, const tb_api_deals *D, tb_api_error *err);
 
 /* The loaders of the cache (tb_qc_loader): /entities and /model/translation of an input; its /deals (checked
  * against its entity count); /market/holdings of an input or a match output; /io of an input. */
