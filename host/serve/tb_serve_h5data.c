@@ -335,6 +335,7 @@ static int parse_selection(const char *text, int rank, const hsize_t *dims, sel_
 static void vals_init(tb_h5vals *v) {
   memset(v, 0, sizeof *v);
   v->ftype = v->vtype = v->vmem = v->vspace = -1;
+  v->layout = -1; /* as read, not yet laid out */
 }
 
 /* An integer type reading the bytes of a bitfield as h5py does (an unsigned integer of its size). */
@@ -559,8 +560,8 @@ static int convert_to(tb_h5vals *v, hid_t to, char *why, size_t nwhy) {
 }
 
 int tb_h5v_prepare(tb_h5vals *v, int layout, char *why, size_t nwhy) {
-  if (v->null || v->layout == layout) return 0;
-  if (v->layout != TB_H5V_RAW) return why_(why, nwhy, 500, "values converted twice");
+  if (v->null) return 0;
+  if (v->layout != -1) return why_(why, nwhy, 500, "values laid out twice");
   v->layout = layout;
   if (!numeric(v->kind)) {
     if (layout == TB_H5V_SAFE)

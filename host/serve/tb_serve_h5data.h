@@ -44,7 +44,7 @@ typedef struct {
   size_t size;         /* bytes of one stored element */
   unsigned char *buf;  /* n * max(size, 8) bytes: raw, then as tb_h5v_prepare left them */
   size_t esize;        /* bytes of one element in buf now */
-  int layout;          /* TB_H5V_RAW, _NATIVE or _SAFE */
+  int layout;          /* TB_H5V_RAW, _NATIVE or _SAFE; -1 before tb_h5v_prepare */
   char dtype[16];      /* dtype string of buf's elements for .npy ("" where none) */
   char **str;          /* variable-length strings */
   hid_t vmem, vspace;  /* their memory type and space, for the reclaim */
