@@ -559,8 +559,31 @@ static void diff_policies(json_t *sa, json_t *sb, double tol, json_t *d) {
   json_object_set_new(d, "only_in_b", only_b);
 }
 
+/* An absolute path of a config (the resolved config names files absolutely) as answers may show it: "." and
+ * ".." folded, then relative to the data root, or only its base name when outside it (no server path leaks). */
+static void shown_path(const char *root, const char *v, char *out, size_t n) {
+  char norm[1024] = "";
+  size_t len = 0;
+  for (const char *s = v; *s;) {
+    size_t l = strcspn(s, "/");
+    if (l == 2 && !strncmp(s, "..", 2)) {
+      while (len && norm[len - 1] != '/') len--;
+      if (len) len--;
+    } else if (l && !(l == 1 && s[0] == '.') && len + l + 2 < sizeof norm) {
+      norm[len++] = '/';
+      memcpy(norm + len, s, l), len += l;
+    }
+    norm[len] = 0;
+    s += l + (s[l] == '/');
+  }
+  size_t r = strlen(root);
+  if (r == 1 && root[0] == '/') snprintf(out, n, "%s", norm[0] ? norm + 1 : ".");
+  else if (r && !strncmp(norm, root, r) && (norm[r] == '/' || !norm[r])) snprintf(out, n, "%s", norm[r] ? norm + r + 1 : ".");
+  else snprintf(out, n, "(outside the data root)/%s", strrchr(norm, '/') ? strrchr(norm, '/') + 1 : norm);
+}
+
 /* "section.key = value" lines of an INI text, for the config keys that differ. */
-static json_t *ini_pairs(const char *text) {
+static json_t *ini_pairs(const char *text, const char *root) {
   json_t *o = json_object();
   char section[128] = "";
   for (const char *s = text ? text : ""; *s;) {
@@ -577,14 +600,16 @@ static json_t *ini_pairs(const char *text) {
       v += strspn(v, " \t");
       for (size_t e = strlen(v); e && (v[e - 1] == ' ' || v[e - 1] == '\r'); e--) v[e - 1] = 0;
       snprintf(key, sizeof key, "%s%s%s", section, section[0] ? "." : "", k);
-      json_object_set_new(o, key, jstr(v));
+      char shown[1024];
+      if (v[0] == '/') shown_path(root, v, shown, sizeof shown);
+      json_object_set_new(o, key, jstr(v[0] == '/' ? shown : v));
     }
   }
   return o;
 }
 
-static json_t *config_changes(const char *ca, const char *cb) {
-  json_t *a = ini_pairs(ca), *b = ini_pairs(cb), *out = json_array(), *v;
+static json_t *config_changes(const char *root, const char *ca, const char *cb) {
+  json_t *a = ini_pairs(ca, root), *b = ini_pairs(cb, root), *out = json_array(), *v;
   const char *key;
   json_object_foreach(a, key, v) {
     json_t *w = json_object_get(b, key);
@@ -657,13 +682,14 @@ static json_t *same(json_t *sa, json_t *sb, const char *key) {
   return json_boolean(a && b && json_equal(a, b));
 }
 
-static json_t *diff_of(rfile *A, rfile *B, json_t *sa, json_t *sb, const char *ca, const char *cb, double tol) {
+static json_t *diff_of(const tb_srv *S, rfile *A, rfile *B, json_t *sa, json_t *sb, const char *ca, const char *cb,
+                       double tol) {
   const char *ka = json_string_value(json_object_get(sa, "kind")), *kb = json_string_value(json_object_get(sb, "kind"));
   if (strcmp(ka, kb))
     return failf(A, 422, "%s is a %s output and %s a %s output: compare like with like", A->label, ka, B->label, kb), NULL;
   json_t *d = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:f}", "kind", ka, "a", side(sa), "b", side(sb), "same_input",
                         same(sa, sb, "input_sha256"), "same_config", same(sa, sb, "config_sha256"), "config_changes",
-                        config_changes(ca, cb), "tolerance", tol);
+                        config_changes(S->data_root, ca, cb), "tolerance", tol);
   json_t *ra = json_object_get(sa, "recommended"), *rb = json_object_get(sb, "recommended");
   if (ra || rb)
     json_object_set_new(d, "recommended", json_pack("{s:O, s:O, s:b}", "a", ra ? ra : json_null(), "b", rb ? rb : json_null(),
@@ -687,7 +713,7 @@ int tb_results_diff_tol(tb_srv *S, const char *path_a, const char *path_b, doubl
   int oa = open_output(S, path_a, &A), ob = open_output(S, path_b, &B);
   if (!oa) sa = summary_of(&A, &ca);
   if (!ob && sa) sb = summary_of(&B, &cb);
-  if (sa && sb) *out = diff_of(&A, &B, sa, sb, ca, cb, tol);
+  if (sa && sb) *out = diff_of(S, &A, &B, sa, sb, ca, cb, tol);
   close_output(&A), close_output(&B);
   pthread_mutex_unlock(&S->h5_lock);
   json_decref(sa), json_decref(sb);
