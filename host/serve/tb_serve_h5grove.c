@@ -253,7 +253,7 @@ static int attr_names(const h5g_file *F, hid_t obj, name_list *L, char *why, siz
     return snprintf(why, nwhy, "the attributes cannot be listed"), 422;
   if (L->over) return snprintf(why, nwhy, "more than %lld attributes ([limits] max_slice)", (long long)F->max), 413;
   if (L->oom) return snprintf(why, nwhy, "out of memory"), 500;
-  qsort(L->names, L->n, sizeof *L->names, cmp_str);
+  if (L->n) qsort(L->names, L->n, sizeof *L->names, cmp_str);
   return 0;
 }
 
