@@ -387,6 +387,9 @@ def test_errors_are_problems(server, files):
     problem("meta", 404, file=rel, path="/dangling", resolve_links="all")
     assert "File not found" in server.get("/v1/h5grove/meta?" + q(file="nope.h5"), token="read").json()["message"]
     problem("meta", 400)
+    # a name that is not UTF-8 is echoed as '?', the answer still JSON (found by fuzz_request)
+    r = server.get("/v1/h5grove/meta?file=%ff%fe.h5", token="read")
+    assert r.status == 404 and "'??.h5'" in r.json()["detail"]
     with open(os.path.join(server.data_root, "notes.txt"), "w") as fh:
         fh.write("not HDF5")
     problem("meta", 422, file="notes.txt")
