@@ -66,12 +66,20 @@ static int make_file(const char *path) {
   return ok ? 0 : -1;
 }
 
+static char g_file[128];
+
+static void remove_root(void) { /* at a normal exit; a crash leaves the folder for the post-mortem */
+  unlink(g_file);
+  rmdir(g_root);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
   snprintf(g_root, sizeof g_root, "/tmp/tb_fuzz_request_XXXXXX");
   if (!mkdtemp(g_root)) return 1;
-  char path[128];
-  snprintf(path, sizeof path, "%s/small.h5", g_root);
+  snprintf(g_file, sizeof g_file, "%s/small.h5", g_root);
+  atexit(remove_root);
+  const char *path = g_file;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   if (make_file(path)) return 1;
   tb_serve_config cfg;
