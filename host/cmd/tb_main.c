@@ -113,6 +113,8 @@ static const command_help HELP[] = {
      "usage: tradebal serve -c CONFIG [--set section.key=value]... [-v]\n"
      "       tradebal serve token --file TOKEN_FILE --scopes read|submit [--name NAME]\n"
      "       tradebal serve --routes | --config-doc\n"
+     "       tradebal serve summary OUT.h5\n"
+     "       tradebal serve diff A.h5 B.h5 [--tolerance T]\n"
      "\n"
      "Serves the REST API of docs/api.md (described by docs/openapi.json) until SIGTERM or SIGINT:\n"
      "quick checks in process (deal evaluation, certificate validation, input-output impacts), runs and\n"
@@ -124,7 +126,13 @@ static const command_help HELP[] = {
      "  --set KEY=VALUE  override one key, e.g. --set server.port=0\n"
      "  token            make a bearer token: prints it once, appends its SHA-256 and scopes to TOKEN_FILE\n"
      "  --routes         print every route (METHOD PATH), as docs/openapi.json lists them\n"
-     "  --config-doc     print the configuration keys as a markdown table\n"},
+     "  --config-doc     print the configuration keys as a markdown table\n"
+     "  summary          print a run's or a sweep's output as JSON, as GET /v1/runs/{id}/summary answers:\n"
+     "                   identity, sizes, every policy's metrics (WAR with its 5-95% band, WAR_B, GDP, ...)\n"
+     "  diff             print what moved from output A to output B, as GET /v1/runs/{id}/diff/{other}:\n"
+     "                   every metric per policy, those beyond the tolerance, config keys that differ,\n"
+     "                   deals whose status changed (exit 3 when the outputs cannot be compared)\n"
+     "  --tolerance T    a metric moved when |b - a| > T * max(|a|, |b|) (default 1e-9; 0: any change)\n"},
     {"report",
      "usage: tradebal report OUT.h5 [MORE.h5...] -o DIR [--overwrite] [--top K]\n"
      "\n"

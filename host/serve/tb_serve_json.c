@@ -81,12 +81,34 @@ static const char *title_of(int status) {
   }
 }
 
+/* Replace what is not UTF-8 by '?': details echo callers' bytes (a method, a URL, a file name) and the
+ * truncation may split a character, and JSON strings must be UTF-8 (found by tests/fuzz/fuzz_request). */
+static void utf8_clean(char *s) {
+  for (unsigned char *u = (unsigned char *)s; *u;) {
+    unsigned c = *u;
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    unsigned cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    for (size_t i = 1; i < len; i++) {
+      if ((u[i] & 0xC0) != 0x80) len = 0;
+      else cp = cp << 6 | (u[i] & 0x3F);
+      if (!len) break;
+    }
+    if (len > 1 && (cp < (len == 3 ? 0x800u : len == 4 ? 0x10000u : 0x80u) || cp > 0x10FFFF ||
+                    (cp >= 0xD800 && cp <= 0xDFFF)))
+      len = 0;
+    if (!len) *u++ = '?';
+    else u += len;
+  }
+}
+
 int tb_resp_problem(tb_resp *r, int status, const char *type, const char *fmt, ...) {
   char detail[1024], typeuri[128];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
+  utf8_clean(detail);
   snprintf(typeuri, sizeof typeuri, "/problems/%s", type);
   json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "type", typeuri, "title", title_of(status), "status", status,
                         "detail", detail);

@@ -13,5 +13,10 @@
  * 422, naming the missing dataset). Holds S->h5_lock while reading. */
 int tb_results_summary(tb_srv *S, const char *path, json_t **out, tb_resp *r);
 int tb_results_diff(tb_srv *S, const char *path_a, const char *path_b, json_t **out, tb_resp *r);
+/* The same with the tolerance a metric must move by to be listed: |b - a| > tolerance * max(|a|, |b|)
+ * (0: any change; equal values never move). tb_results_diff uses TB_RESULTS_TOLERANCE. */
+#define TB_RESULTS_TOLERANCE 1e-9
+int tb_results_diff_tol(tb_srv *S, const char *path_a, const char *path_b, double tolerance, json_t **out,
+                        tb_resp *r);
 
 #endif

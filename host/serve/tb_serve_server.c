@@ -4,7 +4,9 @@
 #include "tb_serve_auth.h"
 #include "tb_serve_http.h"
 #include "tb_serve_jobs.h"
+#include "tb_serve_json.h"
 #include "tb_serve_quick.h"
+#include "tb_serve_results.h"
 #include "tb_serve_routes.h"
 
 #include <errno.h>
@@ -83,6 +85,54 @@ static int serve(tb_serve_config *cfg) {
   return rc;
 }
 
+/* `tradebal serve summary OUT.h5` and `serve diff A.h5 B.h5 [--tolerance T]`: the JSON the runs endpoints
+ * answer, printed, for nightly scripts (no server: files are named relative to the working folder). */
+static int results_cli(int argc, char **argv) {
+  static tb_srv S;
+  char real[2][PATH_MAX];
+  double tol = TB_RESULTS_TOLERANCE;
+  int nfiles = !strcmp(argv[0], "diff") ? 2 : 1, n = 0;
+  for (int i = 1; i < argc; i++) {
+    char *end;
+    if (!strcmp(argv[i], "--tolerance") && nfiles == 2 && i + 1 < argc) {
+      tol = strtod(argv[++i], &end);
+      if (*end || end == argv[i] || !(tol >= 0))
+        return TB_ERR(TB_ERR_USAGE, "serve diff: --tolerance takes a number >= 0, got '%s'", argv[i]);
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      return TB_ERR(TB_ERR_USAGE, "serve %s: unknown option '%s'", argv[0], argv[i]);
+    } else if (n == nfiles) {
+      return TB_ERR(TB_ERR_USAGE, "serve %s: one file too many ('%s')", argv[0], argv[i]);
+    } else if (!realpath(argv[i], real[n++])) {
+      return TB_ERR(TB_ERR_INPUT, "%s: %s", argv[i], strerror(errno));
+    }
+  }
+  if (n != nfiles)
+    return TB_ERR(TB_ERR_USAGE, nfiles == 2 ? "usage: tradebal serve diff A.h5 B.h5 [--tolerance T]"
+                                            : "usage: tradebal serve summary OUT.h5");
+  memset(&S, 0, sizeof S);
+  tb_srv_init(&S);
+  if (!realpath(".", S.data_root)) S.data_root[0] = 0;
+  json_t *j = NULL;
+  tb_resp r;
+  memset(&r, 0, sizeof r);
+  int rc = nfiles == 2 ? tb_results_diff_tol(&S, real[0], real[1], tol, &j, &r) : tb_results_summary(&S, real[0], &j, &r);
+  tb_srv_destroy(&S);
+  if (rc) {
+    json_t *p = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
+    const char *d = json_string_value(json_object_get(p, "detail"));
+    rc = TB_ERR(r.status == 404 || r.status == 422 ? TB_ERR_INPUT : TB_ERR_USAGE, "%s", d ? d : "failed");
+    json_decref(p);
+    tb_resp_free(&r);
+    return rc;
+  }
+  char *text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17) | JSON_ENSURE_ASCII);
+  json_decref(j);
+  if (!text) return TB_ERR(TB_ERR_MEMORY, "out of memory");
+  int bad = printf("%s\n", text) < 0 || fflush(stdout);
+  free(text);
+  return bad ? TB_ERR(TB_ERR_OUTPUT, "cannot write to standard output") : TB_OK;
+}
+
 int tb_serve_main(int argc, char **argv) {
   tb_serve_config cfg;
   tb_serve_config_defaults(&cfg);
@@ -96,6 +146,7 @@ int tb_serve_main(int argc, char **argv) {
     }
     return tb_tokens_new(file, scopes, name);
   }
+  if (argc > 0 && (!strcmp(argv[0], "summary") || !strcmp(argv[0], "diff"))) return results_cli(argc, argv);
   if (argc > 0 && !strcmp(argv[0], "--routes")) {
     tb_routes_print(stdout);
     return TB_OK;
