@@ -691,3 +691,13 @@ int tb_h5v_bytes(const tb_h5vals *v, int npy, int flatten, tb_sbuf *b, char *why
   tb_sbuf_put(b, v->buf, v->n * v->esize);
   return b->oom ? why_(why, nwhy, 500, "out of memory") : 0;
 }
+
+json_t *tb_sbuf_json_string(const char *s) {
+  json_t *j = json_string(s);
+  if (j) return j;
+  tb_sbuf b = {0};
+  tb_sbuf_json_str(&b, s, strlen(s));
+  j = b.p ? json_loadb(b.p, b.len, JSON_DECODE_ANY, NULL) : NULL;
+  free(b.p);
+  return j ? j : json_string("");
+}

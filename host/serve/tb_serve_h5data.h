@@ -21,6 +21,8 @@ void tb_sbuf_put(tb_sbuf *b, const void *s, size_t n);
 void tb_sbuf_puts(tb_sbuf *b, const char *s);
 /* s (n bytes) as a JSON string: escaped, invalid UTF-8 replaced by U+FFFD. */
 void tb_sbuf_json_str(tb_sbuf *b, const char *s, size_t n);
+/* A JSON string of any bytes (invalid UTF-8 replaced as tb_sbuf_json_str does). */
+json_t *tb_sbuf_json_string(const char *s);
 
 /* h5grove's type metadata of t ({"class", "dtype", "size", ...}, content.py get_type_metadata); NULL on
  * failure. */

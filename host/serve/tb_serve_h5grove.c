@@ -69,16 +69,6 @@ static int fail(tb_resp *r, int status, const char *fmt, ...) {
   return 0;
 }
 
-/* A JSON string of any bytes (invalid UTF-8 replaced). */
-static json_t *jstr(const char *s) {
-  json_t *j = json_string(s);
-  if (j) return j;
-  tb_sbuf b = {0};
-  tb_sbuf_json_str(&b, s, strlen(s));
-  j = b.p ? json_loadb(b.p, b.len, JSON_DECODE_ANY, NULL) : NULL;
-  free(b.p);
-  return j ? j : json_string("");
-}
 
 /* ---- files and entities ---- */
 
@@ -261,7 +251,7 @@ static json_t *attr_meta(hid_t obj, const char *name) {
   hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
   if (a < 0) return NULL;
   hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
-  json_t *m = t >= 0 && sp >= 0 ? json_pack("{s:o, s:o, s:o*}", "name", jstr(name), "shape", shape_of(sp), "type",
+  json_t *m = t >= 0 && sp >= 0 ? json_pack("{s:o, s:o, s:o*}", "name", tb_sbuf_json_string(name), "shape", shape_of(sp), "type",
                                             tb_h5v_type_meta(t))
                                 : NULL;
   if (t >= 0) H5Tclose(t);
@@ -293,7 +283,7 @@ static json_t *filters_of(hid_t dcpl) {
     size_t nelm = 0;
     char name[256] = "";
     H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nelm, NULL, sizeof name, name, &config);
-    json_array_append_new(a, json_pack("{s:i, s:o}", "id", (int)id, "name", jstr(name)));
+    json_array_append_new(a, json_pack("{s:i, s:o}", "id", (int)id, "name", tb_sbuf_json_string(name)));
   }
   return a;
 }
@@ -323,12 +313,12 @@ static int children_meta(const h5g_file *F, hid_t g, json_t *m, char *why, size_
 /* h5grove's metadata of an entity; a group's children (depth 1) with their own metadata (depth 0). */
 static int entity_meta(const h5g_file *F, const h5g_entity *e, const char *name, int depth, json_t **out, char *why,
                        size_t nwhy) {
-  json_t *m = json_pack("{s:o, s:s}", "name", jstr(name), "kind", KIND[e->kind]);
+  json_t *m = json_pack("{s:o, s:s}", "name", tb_sbuf_json_string(name), "kind", KIND[e->kind]);
   int st = m ? 0 : (snprintf(why, nwhy, "out of memory"), 500);
-  if (!st && e->kind == E_SOFT) json_object_set_new(m, "target_path", jstr(e->target));
+  if (!st && e->kind == E_SOFT) json_object_set_new(m, "target_path", tb_sbuf_json_string(e->target));
   if (!st && e->kind == E_EXTERNAL) {
-    json_object_set_new(m, "target_file", jstr(e->target_file));
-    json_object_set_new(m, "target_path", jstr(e->target));
+    json_object_set_new(m, "target_file", tb_sbuf_json_string(e->target_file));
+    json_object_set_new(m, "target_path", tb_sbuf_json_string(e->target));
   }
   if (!st && e->obj >= 0) st = attrs_meta(F, e->obj, m, why, nwhy);
   if (!st && e->kind == E_DATASET) dataset_meta(e->obj, m);

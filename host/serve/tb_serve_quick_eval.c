@@ -247,16 +247,7 @@ static int object_of(json_t *o, const char *const *known, const place *L, tb_res
   char where[160];
   if (!json_is_object(o))
     return tb_resp_problem(r, 400, "bad-field", "%s must be an object", place_str(L, where, sizeof where)), -1;
-  const char *key;
-  json_t *v;
-  json_object_foreach(o, key, v) {
-    int ok = 0;
-    for (const char *const *k = known; *k && !ok; k++) ok = !strcmp(*k, key);
-    if (!ok)
-      return tb_resp_problem(r, 400, "unknown-field", "%s.%.64s is not a field of a deal",
-                             place_str(L, where, sizeof where), key), -1;
-  }
-  return 0;
+  return tb_qn_known(o, known, place_str(L, where, sizeof where), r);
 }
 
 /* One component: its fields, and its flows counted into *F. */

@@ -43,16 +43,6 @@ static int failf(rfile *F, int status, const char *fmt, ...) {
 
 static json_t *jnum(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
-/* A JSON string of any bytes (invalid UTF-8 replaced). */
-static json_t *jstr(const char *s) {
-  json_t *j = json_string(s);
-  if (j) return j;
-  tb_sbuf b = {0};
-  tb_sbuf_json_str(&b, s, strlen(s));
-  j = b.p ? json_loadb(b.p, b.len, JSON_DECODE_ANY, NULL) : NULL;
-  free(b.p);
-  return j ? j : json_string("");
-}
 
 /* ---- reading ---- */
 
@@ -210,7 +200,7 @@ static void set_attr_int(rfile *F, json_t *o, const char *key, const char *obj, 
 
 static void set_attr_str(rfile *F, json_t *o, const char *key, const char *obj, const char *name, int as_number) {
   char *s = attr_str(F, obj, name);
-  if (s) json_object_set_new(o, key, as_number ? jnum(strtod(s, NULL)) : jstr(s));
+  if (s) json_object_set_new(o, key, as_number ? jnum(strtod(s, NULL)) : tb_sbuf_json_string(s));
   free(s);
 }
 
@@ -319,7 +309,7 @@ static json_t *run_policies(rfile *F, json_t *s) {
   int ok = cols && m && d && !policy_table(F, "/policies/metrics", q, m);
   if (ok && has(F, "/policies/deltas")) ok = !policy_table(F, "/policies/deltas", q, d);
   for (hsize_t p = 0; ok && p < q; p++) {
-    json_t *row = json_pack("{s:o, s:b, s:o}", "name", jstr(names[p]), "recommended", best && !strcmp(best, names[p]),
+    json_t *row = json_pack("{s:o, s:b, s:o}", "name", tb_sbuf_json_string(names[p]), "recommended", best && !strcmp(best, names[p]),
                             "metrics", m[p]);
     m[p] = NULL;
     if (row && d[p]) json_object_set_new(row, "deltas", d[p]), d[p] = NULL;
@@ -327,9 +317,9 @@ static json_t *run_policies(rfile *F, json_t *s) {
   }
   if (ok) {
     json_t *c = json_array();
-    for (hsize_t i = 0; i < nc; i++) json_array_append_new(c, jstr(cols[i]));
+    for (hsize_t i = 0; i < nc; i++) json_array_append_new(c, tb_sbuf_json_string(cols[i]));
     json_object_set_new(s, "columns", c);
-    if (best) json_object_set_new(s, "recommended", jstr(best));
+    if (best) json_object_set_new(s, "recommended", tb_sbuf_json_string(best));
   }
   for (hsize_t p = 0; m && d && p < q; p++) json_decref(m[p]), json_decref(d[p]);
   free(m), free(d), free(best);
@@ -414,7 +404,7 @@ static json_t *sweep_policies(rfile *F) {
       if (policy_of_column(cols[c], names, q, &metric) == (int)p)
         json_object_set_new(m, metric, column_stats(v, dims[0], nc, c));
     }
-    json_array_append_new(a, json_pack("{s:o, s:I, s:o}", "name", jstr(names[p]), "recommended_in", (json_int_t)times,
+    json_array_append_new(a, json_pack("{s:o, s:I, s:o}", "name", tb_sbuf_json_string(names[p]), "recommended_in", (json_int_t)times,
                                        "metrics", m));
   }
   if (!a) failf(F, 422, "%s: the sweep's tables do not agree", F->label);
@@ -432,7 +422,7 @@ static json_t *sweep_parameters(rfile *F) {
   for (hsize_t j = 0; v && dims[1] == np && j < np; j++) {
     json_t *st = column_stats(v, dims[0], np, j);
     json_object_del(st, "mean"), json_object_del(st, "count");
-    json_object_set_new(st, "name", jstr(names[j]));
+    json_object_set_new(st, "name", tb_sbuf_json_string(names[j]));
     json_array_append_new(a, st);
   }
   free(v);
@@ -457,7 +447,7 @@ static json_t *summary_of(rfile *F, char **config) {
   if (!sweep && !has(F, "/policies/metrics"))
     return failf(F, 422, "%s is not a tradebal run or sweep output: it has neither /policies/metrics nor "
                  "/scenarios/metrics", F->label), NULL;
-  json_t *s = json_pack("{s:s, s:o, s:o, s:o}", "kind", sweep ? "sweep" : "run", "file", jstr(F->label), "identity",
+  json_t *s = json_pack("{s:s, s:o, s:o, s:o}", "kind", sweep ? "sweep" : "run", "file", tb_sbuf_json_string(F->label), "identity",
                         identity(F, config), "sizes", sizes(F));
   json_t *p = s ? (sweep ? sweep_policies(F) : run_policies(F, s)) : NULL;
   if (p) json_object_set_new(s, "policies", p);
@@ -602,7 +592,7 @@ static json_t *ini_pairs(const char *text, const char *root) {
       snprintf(key, sizeof key, "%s%s%s", section, section[0] ? "." : "", k);
       char shown[1024];
       if (v[0] == '/') shown_path(root, v, shown, sizeof shown);
-      json_object_set_new(o, key, jstr(v[0] == '/' ? shown : v));
+      json_object_set_new(o, key, tb_sbuf_json_string(v[0] == '/' ? shown : v));
     }
   }
   return o;
