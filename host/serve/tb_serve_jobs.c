@@ -105,6 +105,25 @@ typedef struct {
 
 static int make_dir(const char *p) { return mkdir(p, 0755) && errno != EEXIST ? -1 : 0; }
 
+/* runs/ID of the data root, made now; runs/ID-2, -3, ... when another job store (a server over the same data
+ * root, or an earlier store) has one of that name: mkdir is atomic, so no two runs ever share a folder. */
+static int default_output(tb_srv *S, tb_run *run) {
+  char p[ABS_MAX], name[64];
+  snprintf(p, sizeof p, "%s/runs", S->data_root);
+  if (make_dir(p)) return TB_ERR(TB_ERR_OUTPUT, "cannot create runs/ in the data root: %s", strerror(errno));
+  for (int k = 1; k <= 1000; k++) {
+    snprintf(name, sizeof name, k == 1 ? "runs/%lld" : "runs/%lld-%d", (long long)run->id, k);
+    snprintf(p, sizeof p, "%s/%s", S->data_root, name);
+    if (mkdir(p, 0755) == 0) {
+      snprintf(run->output, sizeof run->output, "%s/output.h5", name);
+      if (run->report_dir[0]) snprintf(run->report_dir, sizeof run->report_dir, "%s/report", name);
+      return TB_OK;
+    }
+    if (errno != EEXIST) break;
+  }
+  return TB_ERR(TB_ERR_OUTPUT, "cannot create runs/%lld in the data root: %s", (long long)run->id, strerror(errno));
+}
+
 /* Inside the insert's transaction: the checked folder becomes the run's, the default output is placed. */
 static int commit_fn(void *a, tb_run *run) {
   commit_arg *c = a;
@@ -115,15 +134,10 @@ static int commit_fn(void *a, tb_run *run) {
     if (rename(dir, p) || rename(c->tmp, dir))
       return TB_ERR(TB_ERR_INTERNAL, "cannot make the run's folder %s: %s", dir, strerror(errno));
   }
-  if (!run->output[0]) {
-    snprintf(p, sizeof p, "%s/runs", c->S->data_root);
-    int bad = make_dir(p);
-    snprintf(p, sizeof p, "%s/runs/%lld", c->S->data_root, (long long)run->id);
-    if (bad || make_dir(p))
-      return rename(dir, c->tmp), TB_ERR(TB_ERR_OUTPUT, "cannot create runs/%lld in the data root: %s",
-                                         (long long)run->id, strerror(errno));
-    snprintf(run->output, sizeof run->output, "runs/%lld/output.h5", (long long)run->id);
-    if (run->report_dir[0]) snprintf(run->report_dir, sizeof run->report_dir, "runs/%lld/report", (long long)run->id);
+  int e = run->output[0] ? TB_OK : default_output(c->S, run);
+  if (e) {
+    rename(dir, c->tmp); /* the caller removes it */
+    return e;
   }
   run->created = run->queued = run->changed = tb_wall();
   return TB_OK;
