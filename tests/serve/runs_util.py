@@ -10,11 +10,12 @@ from conftest import ROOT, TB, generate
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 from tbcheck import h5_differences  # noqa: E402
 
-# a run of a second or two on the small input: two policies, a budget, a few Monte Carlo draws
-QUICK = "[funding]\nbudget = 40\n[assessment]\ndraws = 3\n[policy.tariff10]\nkind = tariff\nrate = 0.1\nregions = all\n"
-# a run of a few seconds with a safe point every 5000 deals, to be stopped in the middle; its progress lines
-# (stderr, unbuffered) say when it has started (STARTED: its signal handlers are in by then)
-SLOW = "[assessment]\ndraws = 40\n[policy.t10]\nkind = tariff\nrate = 0.1\n[run]\nbatch_deals = 5000\nprogress = always\n"
+# One OpenMP thread per run: on a busy 2-core machine OpenMP's spinning threads make a run several times slower.
+# A run of a fraction of a second on the small input: two policies, a budget, a few Monte Carlo draws.
+QUICK = "[backend]\nthreads = 1\n[funding]\nbudget = 40\n[assessment]\ndraws = 3\n[policy.tariff10]\nkind = tariff\nrate = 0.1\nregions = all\n"
+# a run of about a CPU second (slow_input) with a safe point every 2000 deals, to be stopped in the middle; its
+# progress lines (stderr, unbuffered) say when it has started (STARTED: its signal handlers are in by then)
+SLOW = "[backend]\nthreads = 1\n[assessment]\ndraws = 40\n[policy.t10]\nkind = tariff\nrate = 0.1\n[run]\nbatch_deals = 2000\nprogress = always\n"
 STARTED = "[run] validating the input"
 SWEEP = QUICK + "[sweep]\nmethod = lhs\nsamples = 4\nmarket.elasticity = 0.5:3\npolicy.tariff10.rate = 0:0.4\n"
 FINAL = {"done", "failed", "checkpointed", "cancelled", "lost"}
@@ -23,7 +24,7 @@ FINAL = {"done", "failed", "checkpointed", "cancelled", "lost"}
 def slow_input(data_root):
     path = os.path.join(data_root, "inputs", "slow.h5")
     if not os.path.exists(path):
-        generate(path, entities=2000, deals=100000, seed=3, periods=12)
+        generate(path, entities=1000, deals=40000, seed=3, periods=12)
     return "inputs/slow.h5"
 
 
