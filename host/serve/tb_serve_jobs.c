@@ -295,7 +295,7 @@ static int resume_fn(tb_run *run, void *a) {
   double now = tb_wall();
   snprintf(run->state, sizeof run->state, "queued");
   if (c->sets) snprintf(run->sets, sizeof run->sets, "%s", c->sets);
-  run->resume = 1, run->cancel = 0, run->phase = 0, run->launching = 0, run->exit_code = -1;
+  run->resume = 1, run->cancel = 0, run->phase = 0, run->launching = 0, run->exit_code = -1, run->epoch++;
   run->message[0] = run->slurm_job[0] = run->slurm_array[0] = run->slurm_state[0] = 0;
   run->mon_pid = run->mon_start = run->pid = run->pid_start = 0;
   run->queued = run->changed = now, run->finished = 0;

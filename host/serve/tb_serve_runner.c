@@ -105,13 +105,14 @@ static void now_iso(char *out, size_t n) {
 
 typedef struct {
   const char *state;
-  int64_t attempts, exit_code;
+  int64_t attempts, epoch, exit_code;
   char message[1024];
 } finish_arg;
 
 static int finish_fn(tb_run *run, void *a) {
   finish_arg *f = a;
-  if (tb_runner_final(run->state) || run->attempts != f->attempts) return 0; /* someone else decided */
+  if (tb_runner_final(run->state) || run->attempts != f->attempts || run->epoch != f->epoch)
+    return 0; /* ended or resumed since: the decision was about an older row */
   double now = tb_wall();
   snprintf(run->state, sizeof run->state, "%s", f->state);
   snprintf(run->message, sizeof run->message, "%s", f->message);
@@ -128,7 +129,7 @@ static void finish(tb_srv *S, const tb_run *run, const char *state, int64_t exit
     ;
 
 static void finish(tb_srv *S, const tb_run *run, const char *state, int64_t exit_code, const char *fmt, ...) {
-  finish_arg f = {state, run->attempts, exit_code, ""};
+  finish_arg f = {state, run->attempts, run->epoch, exit_code, ""};
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(f.message, sizeof f.message, fmt, ap);
@@ -391,14 +392,14 @@ static void start_slurm(tb_srv *S, const tb_run *run) {
 /* ---- watching ---- */
 
 typedef struct {
-  int64_t attempts, pid, pid_start, cancel;
+  int64_t attempts, epoch, pid, pid_start, cancel;
   const char *state, *slurm_state;
   int phase;
 } note_arg;
 
 static int note_fn(tb_run *run, void *a) {
   note_arg *o = a;
-  if (tb_runner_final(run->state) || run->attempts != o->attempts) return 0;
+  if (tb_runner_final(run->state) || run->attempts != o->attempts || run->epoch != o->epoch) return 0;
   if (o->pid) run->pid = o->pid, run->pid_start = o->pid_start;
   if (o->cancel && run->cancel < o->cancel) run->cancel = o->cancel;
   if (o->state && strcmp(run->state, o->state)) {
@@ -413,7 +414,7 @@ static int note_fn(tb_run *run, void *a) {
 
 static void note(tb_srv *S, const tb_run *run, note_arg o) {
   int found;
-  o.attempts = run->attempts;
+  o.attempts = run->attempts, o.epoch = run->epoch;
   if (tb_store_modify(S->jobs->store, run->id, note_fn, &o, &found)) tb_error_clear();
 }
 

@@ -43,6 +43,25 @@ static int exec_sql(tb_store *st, const char *sql) {
   return TB_OK;
 }
 
+/* The rows' layout is TB_RUN_COLUMNS of this program: a store written by another layout is refused. */
+enum { STORE_VERSION = 1 };
+
+static int check_version(tb_store *st, const char *path) {
+  sqlite3_stmt *s;
+  int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL), v = -1;
+  if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) v = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  if (v < 0) return sql_fail(st, rc, "read the store's version");
+  if (v == 0) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_VERSION);
+    return exec_sql(st, sql);
+  }
+  if (v != STORE_VERSION)
+    return TB_ERR(TB_ERR_USAGE, "job store %s has layout %d; this program reads layout %d", path, v, STORE_VERSION);
+  return TB_OK;
+}
+
 int tb_store_open(tb_store **out, const char *path) {
   tb_store *st = calloc(1, sizeof *st);
   if (!st) return TB_ERR(TB_ERR_MEMORY, "out of memory");
@@ -58,7 +77,7 @@ int tb_store_open(tb_store **out, const char *path) {
   TB_CALL(exec_sql(st, "PRAGMA synchronous = FULL"));
   TB_CALL(exec_sql(st, SQL_CREATE));
   TB_CALL(exec_sql(st, SQL_INDEX));
-  return TB_OK;
+  return check_version(st, path);
 }
 
 void tb_store_close(tb_store *st) {

@@ -22,6 +22,7 @@
   X(shards, I, 0)                                                                                            \
   X(overwrite, I, 0)                                                                                         \
   X(attempts, I, 0)        /* starts so far */                                                               \
+  X(epoch, I, 0)           /* bumped by a resume: what the runner decided about an earlier row is stale */  \
   X(launching, I, 0)       /* 1 while a start is under way (a restart then looks for what it started) */    \
   X(phase, I, 0)           /* 0 the run; 1 its report, made locally after a Slurm run */                     \
   X(resume, I, 0)          /* the next start continues from the checkpoint (--resume auto) */               \
