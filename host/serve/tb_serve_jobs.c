@@ -31,6 +31,7 @@ int tb_jobs_start(tb_srv *S) { return tb_runner_open(S); }
 void tb_jobs_stop(tb_srv *S) { tb_runner_close(S); }
 
 int tb_jobs_count_by_state(tb_srv *S, int64_t counts[TB_RUN_STATES]) {
+  if (!S->jobs) return TB_ERR(TB_ERR_INTERNAL, "no job store");
   return tb_store_count(S->jobs->store, tb_run_state_names, TB_RUN_STATES, counts);
 }
 
@@ -85,8 +86,14 @@ static int load_run(tb_srv *S, const tb_req *q, int i, tb_run *run, tb_resp *r) 
   return 0;
 }
 
+/* A server opened without its job store (in process: the fuzz target, tools) has no runs to show. */
+static int no_jobs(tb_resp *r) {
+  return tb_resp_problem(r, 503, "no-runs", "this server process keeps no job store");
+}
+
 /* Handlers that work on one run: fetch it into a malloc'd row, call fn, free. */
 static int with_run(tb_srv *S, const tb_req *q, tb_resp *r, int (*fn)(tb_srv *, const tb_req *, tb_resp *, tb_run *)) {
+  if (!S->jobs) return no_jobs(r);
   tb_run *run = malloc(sizeof *run);
   if (!run) return tb_resp_problem(r, 503, "busy", "out of memory");
   int rc = load_run(S, q, 0, run, r);
@@ -188,6 +195,7 @@ static int submit(tb_srv *S, json_t *body, tb_run *run, tb_resp *r) {
 }
 
 int tb_h_runs_submit(tb_srv *S, const tb_req *q, tb_resp *r) {
+  if (!S->jobs) return no_jobs(r);
   json_t *body = tb_json_body(S, q, r);
   if (!body) return 0;
   tb_run *run = malloc(sizeof *run);
@@ -206,6 +214,7 @@ static int state_index(const char *s) {
 }
 
 int tb_h_runs_list(tb_srv *S, const tb_req *q, tb_resp *r) {
+  if (!S->jobs) return no_jobs(r);
   const char *state = tb_req_query(q, "state"), *kind = tb_req_query(q, "kind");
   double limit, before;
   if (state && state_index(state) < 0)

@@ -103,9 +103,8 @@ int64_t tb_proc_start_time(int64_t pid) {
 }
 
 int tb_proc_alive(int64_t pid, int64_t start) {
-  if (pid <= 0) return 0;
-  int64_t t = tb_proc_start_time(pid);
-  return t >= 0 && (start <= 0 || t == start);
+  if (pid <= 0 || start < 0) return 0; /* a start time we never saw: it had ended before we looked */
+  return tb_proc_start_time(pid) == start;
 }
 
 int tb_proc_signal(int64_t pid, int64_t start, int sig) {

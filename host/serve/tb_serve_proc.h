@@ -27,7 +27,7 @@ int tb_monitor_start(const tb_monitor_spec *m, int64_t *mon_pid);
 void tb_proc_reap(int64_t pid);
 /* Start time of a live process (/proc/PID/stat field 22); -1 when there is none or it is a zombie. */
 int64_t tb_proc_start_time(int64_t pid);
-/* 1 when pid is alive and still the process that started at `start`. */
+/* 1 when pid is alive and still the process that started at `start` (< 0: it had ended when looked at). */
 int tb_proc_alive(int64_t pid, int64_t start);
 /* Send sig to pid if it is still that process; 0 when sent. */
 int tb_proc_signal(int64_t pid, int64_t start, int sig);

@@ -543,7 +543,9 @@ static void watch_slurm(tb_srv *S, const tb_run *run, const tb_slurm_job *jobs, 
     *gone = 0;
     return;
   }
-  if (!ok || ++*gone < 2) return; /* ended or gone: give the status file one more poll to appear */
+  /* ended: give the status file one more poll to appear; absent from Slurm's answer: accounting can lag
+   * behind a fresh job by seconds, so only after many polls */
+  if (!ok || ++*gone < (st ? 2 : 20)) return;
   *gone = 0;
   if (slurm_status(S, run, st ? st : "GONE")) return;
   if (!st) return finish(S, run, "lost", -1, "Slurm no longer knows job %s and it left no status file", run->slurm_job);

@@ -14,8 +14,8 @@ import time
 import h5py
 import pytest
 
-from conftest import TB, Server
-from runs_util import (FINAL, QUICK, SLOW, STARTED, cli_run, same_output, slow_input, submit, wait_log,
+from conftest import TB
+from runs_util import (FINAL, QUICK, SLOW, STARTED, cli_run, runs_server, same_output, slow_input, submit, wait_log,
                        wait_state)
 
 
@@ -48,7 +48,7 @@ def alive(pid):
 
 
 def test_sigkill_mid_run_loses_nothing(data_root, expected):
-    s = Server(data_root, sets=["runs.max_running=1"], name="kill").start()
+    s = runs_server(data_root, sets=["runs.max_running=1"], name="kill").start()
     shutil.copy(os.path.join(data_root, "inputs", "small.h5"), os.path.join(data_root, "inputs", "bad.h5"))
     with h5py.File(os.path.join(data_root, "inputs", "bad.h5"), "r+") as f:
         f["/deals/comp_prob"][0] = -1
@@ -76,7 +76,7 @@ def test_sigkill_mid_run_loses_nothing(data_root, expected):
 
 
 def test_run_that_ends_while_no_server_watches(data_root, expected):
-    s = Server(data_root, name="down").start()
+    s = runs_server(data_root, name="down").start()
     a = submit(s, {"config": SLOW, "input": slow_input(data_root)})["id"]
     wait_log(s, a, STARTED)
     pid = run_pid(s, a)
@@ -95,7 +95,7 @@ def test_run_that_ends_while_no_server_watches(data_root, expected):
 
 
 def test_run_killed_with_the_server_down_is_lost_and_resumes(data_root, expected):
-    s = Server(data_root, name="lost").start()
+    s = runs_server(data_root, name="lost").start()
     a = submit(s, {"config": SLOW, "input": slow_input(data_root)})["id"]
     wait_log(s, a, STARTED)
     pid = run_pid(s, a)
@@ -119,7 +119,7 @@ def test_run_killed_with_the_server_down_is_lost_and_resumes(data_root, expected
 
 
 def test_one_server_per_store_and_wal(data_root):
-    s = Server(data_root, name="one").start()
+    s = runs_server(data_root, name="one").start()
     try:
         submit(s, {"config": QUICK, "input": "inputs/small.h5"})
         args = [TB, "serve"]

@@ -12,14 +12,13 @@ import time
 import h5py
 import pytest
 
-from conftest import Server
-from runs_util import (FINAL, QUICK, SLOW, STARTED, SWEEP, cli_run, error_line, same_output, slow_input, submit, wait_log,
-                       wait_state)
+from runs_util import (FINAL, QUICK, SLOW, STARTED, SWEEP, cli_run, error_line, runs_server, same_output,
+                       slow_input, submit, wait_log, wait_state)
 
 
 @pytest.fixture(scope="module")
 def server(data_root):
-    s = Server(data_root, sets=["runs.max_running=1"]).start()
+    s = runs_server(data_root, sets=["runs.max_running=1"]).start()
     yield s
     s.stop()
 
@@ -222,7 +221,7 @@ def test_long_poll_answers_on_change(server):
 
 
 def test_wait_is_capped_by_max_wait(data_root):
-    s = Server(data_root, sets=["limits.max_wait=1"], name="short-wait").start()
+    s = runs_server(data_root, sets=["limits.max_wait=1"], name="short-wait").start()
     try:
         run = wait_state(s, submit(s, {"config": QUICK, "input": "inputs/small.h5"})["id"], FINAL)
         t0 = time.monotonic()

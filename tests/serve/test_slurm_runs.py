@@ -12,9 +12,9 @@ import subprocess
 import h5py
 import pytest
 
-from conftest import ROOT, Server
-from runs_util import (FINAL, QUICK, SLOW, STARTED, SWEEP, cli_run, error_line, same_output, slow_input, submit,
-                       wait_log, wait_state)
+from conftest import ROOT
+from runs_util import (FINAL, QUICK, SLOW, STARTED, SWEEP, cli_run, error_line, runs_server, same_output,
+                       slow_input, submit, wait_log, wait_state)
 
 CLUSTER = os.path.join(ROOT, "tests", "support", "slurm", "cluster.sh")
 
@@ -38,7 +38,7 @@ def cluster(data_root):
 
 @pytest.fixture(scope="module")
 def server(cluster, data_root):
-    s = Server(data_root, sets=["runs.executor=slurm", "runs.poll_interval=0.3", f"runs.jobs_dir={ROOT}/jobs",
+    s = runs_server(data_root, sets=["runs.executor=slurm", "runs.poll_interval=0.3", f"runs.jobs_dir={ROOT}/jobs",
                                 "runs.threads=1"], name="slurm").start()
     yield s
     s.stop()
