@@ -151,7 +151,6 @@ static void decide(tb_srv *S, const tb_run *run, int64_t rc, int64_t report_rc, 
   char log[4300], line[1024];
   tb_runner_path(S, run->id, "log", log, sizeof log);
   tb_runner_error_line(S, run->id, log, run->log_offset, line, sizeof line);
-  const char *by = run->cancel ? "through the API" : "from outside the API";
   if (rc == 0 && report_rc > 0)
     return finish(S, run, "done", rc, "the run succeeded but its report failed (exit %lld): %s", (long long)report_rc, line);
   if (rc == 0) return finish(S, run, "done", rc, "%s", "");
@@ -159,11 +158,11 @@ static void decide(tb_srv *S, const tb_run *run, int64_t rc, int64_t report_rc, 
     return finish(S, run, "cancelled", rc, "cancelled from outside the API (Slurm state CANCELLED)%s%s",
                   rc == 7 ? ": stopped at a safe point with a checkpoint, resume continues it" : "",
                   rc == 7 ? "" : "; resume continues from its last checkpoint, if any");
-  if (rc == 7 && run->cancel) return finish(S, run, "cancelled", rc, "cancelled %s: %s", by, line);
+  if (rc == 7 && run->cancel) return finish(S, run, "cancelled", rc, "cancelled through the API: %s", line);
   if (rc == 7) return finish(S, run, "checkpointed", rc, "%s", line);
   if (rc > 128 && run->cancel)
-    return finish(S, run, "cancelled", rc, "cancelled %s: killed by signal %lld before it reached a safe point", by,
-                  (long long)(rc - 128));
+    return finish(S, run, "cancelled", rc, "cancelled through the API: killed by signal %lld before it reached a "
+                  "safe point", (long long)(rc - 128));
   if (rc > 128)
     return finish(S, run, "failed", rc, "killed by signal %lld%s%s%s%s%s", (long long)(rc - 128),
                   slurm_state ? " (Slurm state " : "", slurm_state ? slurm_state : "", slurm_state ? ")" : "",
@@ -547,7 +546,7 @@ static void watch_slurm(tb_srv *S, const tb_run *run, const tb_slurm_job *jobs, 
    * behind a fresh job by seconds, so only after many polls */
   if (!ok || ++*gone < (st ? 2 : 20)) return;
   *gone = 0;
-  if (slurm_status(S, run, st ? st : "GONE")) return;
+  if (slurm_status(S, run, st ? st : "UNKNOWN")) return;
   if (!st) return finish(S, run, "lost", -1, "Slurm no longer knows job %s and it left no status file", run->slurm_job);
   int task = run->shards > 1 ? failed_task(jobs, n, run->slurm_array, &task_state) : -1;
   if (task >= 0) return sweep_failed(S, run, task, task_state);
