@@ -261,10 +261,12 @@ int tb_h_run_get(tb_srv *S, const tb_req *q, tb_resp *r) { return with_run(S, q,
 
 typedef struct {
   int status; /* the answer: 200 cancelled now, 202 asked, 409 finished */
+  char state[16];
 } cancel_arg;
 
 static int cancel_fn(tb_run *run, void *a) {
   cancel_arg *c = a;
+  memcpy(c->state, run->state, sizeof c->state);
   if (tb_runner_final(run->state)) return c->status = 409, 0;
   if (!strcmp(run->state, "queued") && !run->launching && !run->slurm_job[0]) {
     snprintf(run->state, sizeof run->state, "cancelled");
@@ -280,11 +282,11 @@ static int cancel_fn(tb_run *run, void *a) {
 
 static int cancel_run(tb_srv *S, const tb_req *q, tb_resp *r, tb_run *run) {
   (void)q;
-  cancel_arg c = {0};
+  cancel_arg c = {0, ""};
   int found;
   TB_CALL(tb_store_modify(S->jobs->store, run->id, cancel_fn, &c, &found));
   if (c.status == 409)
-    return tb_resp_problem(r, 409, "finished", "run %lld is already %s", (long long)run->id, run->state);
+    return tb_resp_problem(r, 409, "finished", "run %lld is already %s", (long long)run->id, c.state);
   tb_runner_kick(S);
   tb_srv_changed(S);
   TB_CALL(tb_store_get(S->jobs->store, run->id, run, &found));
