@@ -5,6 +5,13 @@ export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}
 # No OMP_PROC_BIND here: where Slurm does not bind tasks (TaskPlugin=task/none) every rank would pin
 # its threads to the same first core (measured: a 2-rank solve 7x slower). Set it where tasks are bound.
 SRUN=(srun --mpi=pmix)
+# tb_status RC: when TB_STATUS_FILE is set (tradebal serve sets it), write "exit RC" there, tmp + rename so a
+# reader never sees half a file: the server takes a run's true end from it, not from Slurm's state alone.
+# A job killed from outside writes nothing (bash dies with the signal), which is how the server tells.
+tb_status() {
+  [ -n "${TB_STATUS_FILE:-}" ] || return 0
+  printf 'exit %d\n' "$1" > "$TB_STATUS_FILE.tmp" && mv -f "$TB_STATUS_FILE.tmp" "$TB_STATUS_FILE"
+}
 echo "# job ${SLURM_JOB_ID:-none}${SLURM_ARRAY_TASK_ID:+ task $SLURM_ARRAY_TASK_ID} on $(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "# $("$TRADEBAL" version 2>&1 | head -1); ranks ${SLURM_NTASKS:-1} x $OMP_NUM_THREADS threads;" \
      "GPUs: $(nvidia-smi -L 2>/dev/null | wc -l) ${CUDA_VISIBLE_DEVICES:+(CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES)}"
