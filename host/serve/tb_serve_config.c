@@ -73,9 +73,11 @@ static int set_key(tb_serve_config *c, const key_spec *k, const char *v, const c
   if (end == v || *end || errno || x < k->lo || x > k->hi || (k->kind != K_DBL && x != (double)(int64_t)x))
     return TB_ERR(TB_ERR_USAGE, "%s: [%s] %s must be %s in [%g, %g], got '%s'", where, k->section, k->key,
                   k->kind == K_DBL ? "a number" : "an integer", k->lo, k->hi, v);
-  if (k->kind == K_INT) *(int *)p = (int)x;
-  else if (k->kind == K_I64) *(int64_t *)p = (int64_t)x;
-  else *(double *)p = x;
+  int i = (int)x; /* memcpy: the field's type is known only from the table */
+  int64_t l = (int64_t)x;
+  if (k->kind == K_INT) memcpy(p, &i, sizeof i);
+  else if (k->kind == K_I64) memcpy(p, &l, sizeof l);
+  else memcpy(p, &x, sizeof x);
   return TB_OK;
 }
 

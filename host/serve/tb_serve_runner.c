@@ -274,12 +274,12 @@ static int64_t fresh_attempt(tb_srv *S, const tb_run *run, int attempt) {
   for (int i = 0; i < 3; i++)
     if (!tb_runner_path(S, run->id, OLD[i], p, sizeof p)) unlink(p);
   tb_runner_path(S, run->id, "log", p, sizeof p);
+  struct stat st; /* this attempt's part of the log starts where the file ends now */
+  int64_t off = stat(p, &st) == 0 ? (int64_t)st.st_size : 0;
   FILE *f = fopen(p, "ae");
   if (!f) return 0;
   char when[64];
   now_iso(when, sizeof when);
-  fseek(f, 0, SEEK_END);
-  int64_t off = ftell(f);
   fprintf(f, "# tradebal serve: run %lld, attempt %d%s, %s executor, at %s\n", (long long)run->id, attempt,
           run->resume ? " (resuming from its checkpoint)" : "", run->executor, when);
   fclose(f);
