@@ -1303,21 +1303,21 @@ export interface components {
                  * @default expected
                  * @enum {unknown}
                  */
-                value_rule: "expected" | "min_adjusted";
+                value_rule?: "expected" | "min_adjusted";
                 /** @default 0.5 */
-                other_factor: number;
+                other_factor?: number;
             };
             split?: {
                 /**
                  * @default nash
                  * @enum {unknown}
                  */
-                rule: "nash" | "egalitarian" | "none";
+                rule?: "nash" | "egalitarian" | "none";
                 /**
                  * @default repair
                  * @enum {unknown}
                  */
-                scope: "repair" | "all";
+                scope?: "repair" | "all";
             };
             /** @description Import cost P m_d the importer pays before the split (section 5): a number per deal; null: the deal does not trade */
             charge?: components["schemas"]["Real"] | null | (components["schemas"]["Real"] | null)[];
@@ -1356,21 +1356,21 @@ export interface components {
                      * @default expected
                      * @enum {unknown}
                      */
-                    value_rule: "expected" | "min_adjusted";
+                    value_rule?: "expected" | "min_adjusted";
                     /** @default 0.5 */
-                    other_factor: number;
+                    other_factor?: number;
                 };
                 split: {
                     /**
                      * @default nash
                      * @enum {unknown}
                      */
-                    rule: "nash" | "egalitarian" | "none";
+                    rule?: "nash" | "egalitarian" | "none";
                     /**
                      * @default repair
                      * @enum {unknown}
                      */
-                    scope: "repair" | "all";
+                    scope?: "repair" | "all";
                 };
             };
             deal?: components["schemas"]["DealResult"];
@@ -1393,7 +1393,7 @@ export interface components {
              * @description certificates the holder's resting sell orders already reserve
              * @default 0
              */
-            reserved: number;
+            reserved?: number;
         };
         /** @description One check (its fields beside holdings) or several (checks) */
         CertificateRequest: {
@@ -1449,7 +1449,7 @@ export interface components {
              * @description Replace an existing output
              * @default false
              */
-            overwrite: boolean;
+            overwrite?: boolean;
             /**
              * @description Checked against the config: a sweep has a [sweep] method
              * @enum {unknown}
@@ -1463,7 +1463,7 @@ export interface components {
              * @description Also make the HTML report (tradebal report) beside the output
              * @default false
              */
-            report: boolean;
+            report?: boolean;
             /** @description MPI ranks (default [runs] ranks) */
             ranks?: number;
             /** @description backend.threads, and Slurm's --cpus-per-task (default [runs] threads) */
