@@ -123,6 +123,8 @@ export interface WaitOptions extends Omit<RetryOptions, "signal" | "random"> {
   signal?: AbortSignal;
   /** longest single long poll, ms (default 30000; the server caps it at [limits] max_wait) */
   longPoll?: number;
+  /** least time between two polls that find the state unchanged, ms (default 1000): no spinning on early answers */
+  minPoll?: number;
 }
 export declare const TERMINAL_STATES: readonly RunState[];
 export declare function submitRun(client: TradebalClient, submission: RunSubmit, options?: RequestOptions): Promise<Run>;

@@ -1,7 +1,7 @@
 // Runs and sweeps (docs/api.md "Runs and sweeps"): submit, cancel, resume, and waiting on a run with the
 // server's long poll (GET /v1/runs/{id}?wait=S&since=STATE). Durations in milliseconds.
 import { RunFailedError, WaitTimeoutError } from "./errors.js";
-import { BACKOFF, withRetry } from "./retry.js";
+import { BACKOFF, sleep, withRetry } from "./retry.js";
 
 /** The states a run stays in until someone resumes it. */
 export const TERMINAL_STATES = Object.freeze(["done", "failed", "checkpointed", "cancelled", "lost"]);
@@ -36,17 +36,19 @@ export function resumeRun(client, id, { set, signal } = {}) {
  * Wait until a run ends, with the server's long poll: each request is answered as soon as the state changes
  * (or after `longPoll`), and the next one asks from the state last seen. A 503, another 5xx or a network error
  * is retried with exponential backoff and jitter (at least Retry-After), up to `retries` times in a row; any
- * other error is thrown at once. The token callback runs before every request, so a token that changes during
+ * other error is thrown at once. A long poll answered early with the state unchanged (a server shutting down, or
+ * holding too many long polls) is asked again only `minPoll` ms after the previous one, so the wait never spins.
+ * The token callback runs before every request, so a token that changes during
  * the wait is picked up. Resolves to the final run when it is `done`; throws RunFailedError (with `.run`) when
  * it ends failed, lost, cancelled or checkpointed, WaitTimeoutError after `timeout` ms, and the signal's reason
  * when `signal` aborts.
  * @param {import("./index.js").TradebalClient} client
  * @param {number | string} id
- * @param {{timeout?: number, onProgress?: (run: any) => void, signal?: AbortSignal, longPoll?: number,
+ * @param {{timeout?: number, onProgress?: (run: any) => void, signal?: AbortSignal, longPoll?: number, minPoll?: number,
  *          retries?: number, base?: number, cap?: number, onRetry?: (e: unknown, attempt: number, delay: number) => void}} [opts]
  */
 export async function waitForRun(client, id, opts = {}) {
-  const { timeout, onProgress, signal, longPoll = 30000, retries = BACKOFF.retries, base, cap, onRetry } = opts;
+  const { timeout, onProgress, signal, longPoll = 30000, minPoll = 1000, retries = BACKOFF.retries, base, cap, onRetry } = opts;
   const ctl = new AbortController();
   let run; // the last answer
   const onAbort = () => ctl.abort(signal.reason);
@@ -65,9 +67,11 @@ export async function waitForRun(client, id, opts = {}) {
       const left = deadline - Date.now();
       if (left <= 0) throw new WaitTimeoutError(id, timeout, run);
       const wait = Math.max(0.001, Math.min(longPoll, left) / 1000); // seconds, as the server reads ?wait=
-      const since = run.state;
+      const since = run.state, asked = Date.now();
       run = await withRetry(() => get({ wait: Number(wait.toFixed(3)), since }), retry);
       onProgress?.(run);
+      const early = minPoll - (Date.now() - asked);
+      if (run.state === since && early > 0) await sleep(early * (0.9 + 0.2 * Math.random()), ctl.signal);
     }
   } catch (e) {
     if (ctl.signal.aborted && ctl.signal.reason instanceof WaitTimeoutError) {
