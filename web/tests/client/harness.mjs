@@ -135,6 +135,24 @@ function killRuns(dataRoot) {
   return killed;
 }
 
+/** The same at once, for a test process that ends without its `after` hooks (a signal, process.exit). */
+function cleanupSync() {
+  for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill("SIGKILL");
+  for (const d of roots) {
+    try {
+      killRuns(d);
+    } catch { /* best effort */ }
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+process.once("exit", cleanupSync);
+for (const [sig, n] of [["SIGINT", 2], ["SIGTERM", 15]]) {
+  process.once(sig, () => {
+    cleanupSync();
+    process.exit(128 + n);
+  });
+}
+
 /** Stop every server this process started, kill the runs they left going, remove the data roots. */
 export async function stopAll() {
   for (const s of [...servers]) await s.stop();
