@@ -1,6 +1,7 @@
 #!/bin/bash
 # Configure and build tradebal into BUILD_DIR (default: build). CUDA kernels are built
-# whenever nvcc is found (also under /usr/local/cuda/bin).
+# whenever nvcc is found (also under /usr/local/cuda/bin); the web client and dashboard (web/: npm ci
+# from the lockfile when needed, the dashboard's bundle) whenever node >= 20 and npm are (-DTB_WEB=OFF: never).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}

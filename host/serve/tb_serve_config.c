@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#ifndef TB_WEB_ROOT /* CMake defines it: web/dashboard/dist of the source tree */
+#define TB_WEB_ROOT ""
+#endif
 
 enum { K_STR, K_INT, K_I64, K_DBL, K_BOOL };
 
@@ -29,7 +34,8 @@ static const key_spec KEYS[] = {
     {"server", "token_file", K_STR, S(token_file), 0, 0, "", "bearer tokens, one `sha256 scopes name` line each (`tradebal serve token`)"},
     {"server", "auth", K_STR, 0, 0, 0, 0, "tokens", "tokens, or none (every caller may do everything; loopback binds only)"},
     {"server", "port_file", K_STR, S(port_file), 0, 0, "", "write the bound port here once listening"},
-    {"server", "web_root", K_STR, S(web_root), 0, 0, "", "static files served at / (the dashboard)"},
+    {"server", "web_root", K_STR, S(web_root), 0, 0, "web/dashboard/dist of the source tree, when built",
+     "static files served at / (the dashboard, docs/dashboard.md); none serves none"},
     {"limits", "max_body", K_I64, S(max_body), 1024, 1e10, "16777216", "bytes of a request body (413 beyond)"},
     {"limits", "max_batch", K_I64, S(max_batch), 1, 1e8, "100000", "deals in one evaluate batch (413 beyond)"},
     {"limits", "max_json_depth", K_INT, S(max_json_depth), 2, 1000, "32", "nesting of a JSON body (400 beyond)"},
@@ -114,7 +120,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
   snprintf(where, sizeof where, "%s", L->path);
   const key_spec *k = find(section, key);
   char joined[8192];
-  if (k && is_path_key(k) && value[0] && value[0] != '/' && (strcmp(k->key, "tradebal") || strchr(value, '/'))) {
+  int word = !strcmp(k ? k->key : "", "web_root") && !strcmp(value, "none"); /* a value, not a file */
+  if (k && is_path_key(k) && !word && value[0] && value[0] != '/' && (strcmp(k->key, "tradebal") || strchr(value, '/'))) {
     /* relative paths are relative to the config's folder, as in a run's config */
     const char *slash = strrchr(L->path, '/');
     snprintf(joined, sizeof joined, "%.*s%s", slash ? (int)(slash - L->path + 1) : 0, L->path, value);
@@ -164,6 +171,12 @@ int tb_serve_config_check(tb_serve_config *c) {
   if (!c->auth_none && !c->token_file[0])
     return TB_ERR(TB_ERR_USAGE, "[server] token_file is required (or auth = none on loopback); "
                                 "make one with `tradebal serve token`");
+  /* the dashboard this build made (`npm run build` of web/, by CMake), used when it is there */
+  struct stat st;
+  if (!strcmp(c->web_root, "none")) c->web_root[0] = 0;
+  else if (!c->web_root[0] && TB_WEB_ROOT[0] && !stat(TB_WEB_ROOT, &st) && S_ISDIR(st.st_mode) &&
+           snprintf(c->web_root, sizeof c->web_root, "%s", TB_WEB_ROOT) >= (int)sizeof c->web_root)
+    c->web_root[0] = 0;
   if (c->workers == 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     c->workers = n > 0 ? (int)n : 1;

@@ -13,7 +13,8 @@ typedef struct {
   char token_file[4096];  /* "sha256-hex scopes name" lines; empty: no tokens, only with auth = none */
   int auth_none;          /* auth = none: every caller has every scope (loopback binds only) */
   char port_file[4096];   /* when set, the bound port is written here once the server listens */
-  char web_root[4096];    /* static files served at / (the dashboard); empty: none */
+  char web_root[4096];    /* static files served at / (the dashboard); empty: none (after the check: the
+                           * build's dashboard when web_root was not given) */
   /* [limits] */
   int64_t max_body;       /* bytes of a request body (16 MiB) */
   int64_t max_batch;      /* deals in one /v1/deals/evaluate batch (100000) */

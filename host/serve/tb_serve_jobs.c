@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,20 @@ static json_t *iso_time(double t) {
   return json_string(buf);
 }
 
-static json_t *run_json(const tb_run *run) {
+/* x to a tenth (counts whole), or null when unknown (< 0) */
+static json_t *tenth(double x) { return x < 0 ? json_null() : json_real(round(x * 10) / 10); }
+static json_t *count(double x) { return x < 0 ? json_null() : json_integer((json_int_t)llround(x)); }
+
+/* A running run's latest progress line, read from its log's tail at each request (nothing is stored). */
+static json_t *progress_json(tb_srv *S, const tb_run *run) {
+  tb_runner_progress p;
+  double eta = -1;
+  if (!tb_runner_progress_of(S, run, &p, &eta)) return json_null();
+  return json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}", "stage", p.stage, "done", count(p.done), "total",
+                   count(p.total), "percent", tenth(p.percent), "eta_s", tenth(eta), "line", p.line);
+}
+
+static json_t *run_json(tb_srv *S, const tb_run *run) {
   json_t *sets = json_loads(run->sets, 0, NULL), *slurm = json_null(), *report = json_null();
   if (!strcmp(run->executor, "slurm"))
     slurm = json_pack("{s:s?, s:s?, s:s?}", "job", run->slurm_job[0] ? run->slurm_job : NULL, "array",
@@ -56,7 +70,7 @@ static json_t *run_json(const tb_run *run) {
                       run->slurm_state[0] ? run->slurm_state : NULL);
   if (run->report_dir[0]) report = json_sprintf("%s/index.html", run->report_dir);
   return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:o, s:b, s:o, s:o, s:o, "
-                   "s:o, s:o}",
+                   "s:o, s:o, s:o}",
                    "id", (json_int_t)run->id, "kind", run->kind, "state", run->state, "executor", run->executor,
                    "input", run->input, "output", run->output, "report", report, "set", sets ? sets : json_object(),
                    "ranks", (json_int_t)run->ranks, "threads", (json_int_t)run->threads, "shards",
@@ -64,11 +78,12 @@ static json_t *run_json(const tb_run *run) {
                    run->exit_code >= 0 ? json_integer(run->exit_code) : json_null(), "message",
                    run->message[0] ? json_string(run->message) : json_null(), "cancel_requested", run->cancel > 0,
                    "slurm", slurm, "created", iso_time(run->created), "queued", iso_time(run->queued), "started",
-                   iso_time(run->started), "finished", iso_time(run->finished));
+                   iso_time(run->started), "finished", iso_time(run->finished), "progress",
+                   progress_json(S, run));
 }
 
-static int answer_run(tb_resp *r, int status, const tb_run *run) {
-  json_t *j = run_json(run);
+static int answer_run(tb_srv *S, tb_resp *r, int status, const tb_run *run) {
+  json_t *j = run_json(S, run);
   if (!j) return tb_resp_problem(r, 500, "internal", "out of memory");
   return tb_resp_json(r, status, j);
 }
@@ -191,7 +206,7 @@ static int submit(tb_srv *S, json_t *body, tb_run *run, tb_resp *r) {
   tb_runner_kick(S);
   tb_srv_changed(S);
   snprintf(r->location, sizeof r->location, "/v1/runs/%lld", (long long)run->id);
-  return answer_run(r, 202, run);
+  return answer_run(S, r, 202, run);
 }
 
 int tb_h_runs_submit(tb_srv *S, const tb_req *q, tb_resp *r) {
@@ -230,7 +245,7 @@ int tb_h_runs_list(tb_srv *S, const tb_req *q, tb_resp *r) {
   int n;
   TB_CALL(tb_store_list(S->jobs->store, state, kind, (int64_t)before, (int)limit, &runs, &n));
   json_t *list = json_array(), *next = json_null();
-  for (int i = 0; i < n; i++) json_array_append_new(list, run_json(&runs[i]));
+  for (int i = 0; i < n; i++) json_array_append_new(list, run_json(S, &runs[i]));
   if (n == (int)limit && n > 0)
     next = json_sprintf("/v1/runs?before=%lld&limit=%d%s%s%s%s", (long long)runs[n - 1].id, (int)limit,
                         state ? "&state=" : "", state ? state : "", kind ? "&kind=" : "", kind ? kind : "");
@@ -246,7 +261,7 @@ static int get_run(tb_srv *S, const tb_req *q, tb_resp *r, tb_run *run) {
   if (tb_req_query_num(q, "wait", 0, 86400, 0, &wait, r)) return 0;
   if (since && state_index(since) < 0)
     return tb_resp_problem(r, 400, "bad-parameter", "since must be a run state (queued, running, done, ...)");
-  answer_run(r, 200, run);
+  answer_run(S, r, 200, run);
   if (wait <= 0) return 0;
   double deadline = q->t_start + (wait < S->cfg.max_wait ? wait : S->cfg.max_wait);
   double arrived = tb_wall() - (tb_now() - q->t_start);
@@ -290,7 +305,7 @@ static int cancel_run(tb_srv *S, const tb_req *q, tb_resp *r, tb_run *run) {
   tb_runner_kick(S);
   tb_srv_changed(S);
   TB_CALL(tb_store_get(S->jobs->store, run->id, run, &found));
-  return answer_run(r, c.status, run);
+  return answer_run(S, r, c.status, run);
 }
 
 int tb_h_run_cancel(tb_srv *S, const tb_req *q, tb_resp *r) { return with_run(S, q, r, cancel_run); }
@@ -352,7 +367,7 @@ static int resume_run(tb_srv *S, const tb_req *q, tb_resp *r, tb_run *run) {
   tb_srv_changed(S);
   TB_CALL(tb_store_get(S->jobs->store, run->id, run, &found));
   snprintf(r->location, sizeof r->location, "/v1/runs/%lld", (long long)run->id);
-  return answer_run(r, 202, run);
+  return answer_run(S, r, 202, run);
 }
 
 int tb_h_run_resume(tb_srv *S, const tb_req *q, tb_resp *r) { return with_run(S, q, r, resume_run); }

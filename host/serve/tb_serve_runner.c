@@ -94,6 +94,113 @@ void tb_runner_error_line(const tb_srv *S, int64_t id, const char *log, int64_t 
   tb_runner_scrub(S, id, out, n);
 }
 
+/* ---- progress ---- */
+
+/* "84.00k" (tb_human) -> 84000; -1 when it is not one. */
+static double human_number(const char *s) {
+  char *end;
+  double x = strtod(s, &end);
+  if (end == s || !(x >= 0)) return -1;
+  static const char SUF[] = "kMGT";
+  const char *k = *end ? strchr(SUF, *end) : NULL;
+  for (const char *i = SUF; k && i <= k; i++) x *= 1000.0;
+  return end[k ? 1 : 0] ? -1 : x;
+}
+
+/* One line (NUL-terminated, without its newline) as progress: 1 and *p, or 0. */
+static int parse_progress_line(const char *l, tb_runner_progress *p) {
+  static const char NAME[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_ ";
+  size_t n = l[0] == '[' ? strspn(l + 1, NAME) : 0;
+  if (n == 0 || n >= sizeof p->stage || l[n + 1] != ']' || l[n + 2] != ' ' || !l[n + 3]) return 0;
+  tb_runner_progress q = {.done = -1, .total = -1, .percent = -1, .left = -1, .each = -1};
+  snprintf(q.stage, sizeof q.stage, "%.*s", (int)n, l + 1);
+  const char *rest = l + n + 3;
+  char a[32], b[32], unit[32];
+  long long scen, k, total;
+  int group, used = 0;
+  double pct, x;
+  if (!strcmp(q.stage, "checkpoint")) return 0; /* written during a stage: it says nothing of how far */
+  if (!strcmp(q.stage, "sweep")) {
+    if (sscanf(rest, "group %d: scenario %lld (%lld of %lld) in %lf s%n", &group, &scen, &k, &total, &x, &used) != 5 ||
+        !used || k < 0 || total <= 0 || k > total || !(x >= 0))
+      return 0;
+    q.done = (double)k, q.total = (double)total, q.percent = 100.0 * (double)k / (double)total, q.each = x;
+  } else if (sscanf(rest, "%31[0-9.kMGT]/%31[0-9.kMGT] %31s (%lf%%)%n", a, b, unit, &pct, &used) == 4 && used) {
+    q.done = human_number(a), q.total = human_number(b), q.percent = pct;
+    if (q.done < 0 || q.total < 0 || !(pct >= 0 && pct <= 100)) return 0;
+    const char *about = strstr(rest + used, ", about ");
+    if (strstr(rest + used, ", done in ")) q.left = 0;
+    else if (about && sscanf(about, ", about %lf s", &x) == 1 && x >= 0) q.left = x;
+  } else if (strcmp(q.stage, "run") && strcmp(q.stage, "generate")) {
+    return 0; /* another bracketed line: not the program's progress */
+  }
+  /* ASCII only: a path in it may be in any encoding, and the answer is JSON */
+  size_t i = 0;
+  for (; l[i] && i + 1 < sizeof q.line; i++)
+    q.line[i] = (unsigned char)l[i] < 0x20 || (unsigned char)l[i] > 0x7e ? '?' : l[i];
+  q.line[i] = 0;
+  *p = q;
+  return 1;
+}
+
+int tb_runner_progress_parse(const char *text, size_t len, tb_runner_progress *p) {
+  char line[512];
+  int found = 0;
+  for (size_t at = 0; at < len;) {
+    const char *nl = memchr(text + at, '\n', len - at);
+    if (!nl) break; /* still being written */
+    size_t l = (size_t)(nl - (text + at));
+    if (l && text[at + l - 1] == '\r') l--;
+    snprintf(line, sizeof line, "%.*s", (int)(l < sizeof line ? l : sizeof line - 1), text + at);
+    if (parse_progress_line(line, p)) found = 1; /* the last one wins */
+    at += (size_t)(nl - (text + at)) + 1;
+  }
+  return found;
+}
+
+double tb_runner_progress_eta(const tb_runner_progress *p, double age, double elapsed) {
+  if (age < 0) age = 0;
+  if (p->left >= 0) return p->left > age ? p->left - age : 0;
+  if (p->each < 0 || p->done < 0 || p->total < p->done) return -1;
+  if (p->done >= p->total) return 0;
+  /* the pace of the attempt so far (done scenarios in the time up to the line), else of the last scenario;
+   * the scenario under way has run for `age` already */
+  double per = elapsed - age > 0 && p->done > 0 ? (elapsed - age) / p->done : p->each;
+  double left = per * (p->total - p->done) - age;
+  return left > 0 ? left : 0;
+}
+
+int tb_runner_progress_of(const tb_srv *S, const tb_run *run, tb_runner_progress *p, double *eta) {
+  enum { TAIL = 16384 }; /* progress lines come every few seconds: the latest is near the end */
+  char path[4300];
+  if (!S->jobs || strcmp(run->state, "running") || run->shards > 1) return 0;
+  if (tb_runner_path(S, run->id, "log", path, sizeof path)) return tb_error_clear(), 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct stat st;
+  char *buf = malloc(TAIL);
+  if (!buf || fstat(fd, &st)) return free(buf), close(fd), 0;
+  int64_t size = (int64_t)st.st_size, from = size - TAIL > run->log_offset ? size - TAIL : run->log_offset;
+  ssize_t n = from >= 0 && from < size ? pread(fd, buf, (size_t)(size - from), (off_t)from) : 0;
+  close(fd);
+  const char *text = buf;
+  size_t len = n > 0 ? (size_t)n : 0;
+  if (len && from > run->log_offset) { /* the tail starts inside a line: from the first whole one */
+    const char *nl = memchr(buf, '\n', len);
+    len = nl ? len - (size_t)(nl + 1 - buf) : 0;
+    text = nl ? nl + 1 : buf;
+  }
+  int found = tb_runner_progress_parse(text, len, p);
+  free(buf);
+  if (!found) return 0;
+  tb_runner_scrub(S, run->id, p->line, sizeof p->line);
+  double now = tb_wall(), written = (double)st.st_mtim.tv_sec + 1e-9 * (double)st.st_mtim.tv_nsec;
+  /* a resumed attempt's counts include what its checkpoint had done: pace it by its last scenario instead */
+  double elapsed = run->started > 0 && !run->resume && now > run->started ? now - run->started : 0;
+  *eta = tb_runner_progress_eta(p, now - written, elapsed);
+  return 1;
+}
+
 static void now_iso(char *out, size_t n) {
   time_t t = time(NULL);
   struct tm tm;

@@ -56,4 +56,29 @@ void tb_runner_scrub(const tb_srv *S, int64_t id, char *text, size_t n);
  * "error:" line, else the last line), scrubbed; "" when the log has nothing. */
 void tb_runner_error_line(const tb_srv *S, int64_t id, const char *log, int64_t offset, char *out, size_t n);
 
+/* A progress line of the program's stderr (host/core/tb_util.c tb_progress_update, tb_sweep_run.c, tb_announce):
+ *   [deals] 84.00k/200.00k deals (42.0%), 41.02k deals/s, about 3 s       a bar (its own estimate of the rest)
+ *   [sweep] group 0: scenario 3 (4 of 10) in 1.25 s, recommended t10      one scenario of a sweep
+ *   [run] loading entities                                                a stage without numbers
+ * Numbers a line does not give are -1. */
+typedef struct {
+  char stage[64]; /* deals, apply policy, generate, sweep, run */
+  double done, total, percent;
+  double left;    /* a bar: the program's estimate of the stage's rest when it printed the line; 0 when done */
+  double each;    /* a sweep: the seconds of the scenario the line reports */
+  char line[512];
+} tb_runner_progress;
+
+/* The latest progress line of text[0, len) (whole lines only: a line still being written is not read; a
+ * [checkpoint] line is not progress): 1 and *p, or 0 when there is none. */
+int tb_runner_progress_parse(const char *text, size_t len, tb_runner_progress *p);
+/* The seconds left of p's stage: a bar's own estimate less the age of the line (seconds since the log was
+ * written); a sweep's scenarios left at the pace since the attempt started (elapsed seconds, 0 when unknown,
+ * then at the pace of the last scenario). -1 when the line gives no way to tell. */
+double tb_runner_progress_eta(const tb_runner_progress *p, double age, double elapsed);
+/* The progress of a running run from the last 16 KB of its log (this attempt's part only): 1 and *p with
+ * *eta (tb_runner_progress_eta), or 0 when it has printed none (or is not running, or is a sharded sweep,
+ * whose progress is in its shards' logs). */
+int tb_runner_progress_of(const tb_srv *S, const tb_run *run, tb_runner_progress *p, double *eta);
+
 #endif

@@ -77,6 +77,9 @@ static int serve(tb_serve_config *cfg) {
     fprintf(stderr, "tradebal serve: listening on http://%s%s%s:%d/v1 (data root %s, %s executor, %d workers, "
                     "queue %d)\n", strchr(cfg->bind, ':') ? "[" : "", cfg->bind, strchr(cfg->bind, ':') ? "]" : "",
             port, S.data_root, cfg->executor, cfg->workers, cfg->queue);
+    if (cfg->web_root[0])
+      fprintf(stderr, "tradebal serve: the dashboard at http://%s%s%s:%d/ (from %s)\n", strchr(cfg->bind, ':') ? "[" : "",
+              cfg->bind, strchr(cfg->bind, ':') ? "]" : "", port, cfg->web_root);
     while (!g_stop) pause();
     fprintf(stderr, "tradebal serve: signal %d: stopping (runs keep going; a restart picks them up)\n", (int)g_stop);
   }

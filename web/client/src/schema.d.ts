@@ -1516,6 +1516,20 @@ export interface components {
             started: string | null;
             /** Format: date-time */
             finished: string | null;
+            /** @description A running run's latest progress line, read from the end of its log at each request; null before the first one, when the run is not running, and for a sharded sweep (its progress is in its shards' logs). What the program prints follows the run's [run] progress: auto (the default) prints a stage's bar from its third second on, at most every 2 s, and a sweep's first and last scenario and one every 5 s between; always prints bars from the start, every scenario, and announces the stages between (run lines; auto announces them for inputs of 1 GiB and more). A long poll (?wait=) answers on a change of state, not of progress */
+            progress: null | components["schemas"]["RunProgress"];
+        };
+        RunProgress: {
+            /** @description The line's stage: deals (the deal pass), apply policy (the recommended policy's pass), sweep (scenarios), run (a stage announced without numbers: line says which) */
+            stage: string;
+            /** @description Deals or scenarios done (deal counts as the line rounds them, to 3 significant digits) */
+            done: number | null;
+            total: number | null;
+            percent: number | null;
+            /** @description Seconds left of this stage: for a bar the program's own estimate (from its pace since the stage began) less the time since the line was written; for a sweep the scenarios left at the pace since the attempt started (a resumed attempt: at the last scenario's); null for a stage without numbers. The stages after the deal pass print no bar: the run goes on after this reaches 0 */
+            eta_s: number | null;
+            /** @description The progress line itself (server paths replaced, bytes outside printable ASCII as ?) */
+            line: string;
         };
         RunList: {
             runs: components["schemas"]["Run"][];

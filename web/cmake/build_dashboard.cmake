@@ -1,0 +1,16 @@
+# The dashboard's bundle (cmake -P, from the web_dashboard target): `npm run build` in web/ (esbuild, offline)
+# into web/dashboard/dist, which tradebal serve serves at /. Until web/dashboard/build.mjs exists there is
+# nothing to build: said, and asked again at the next build. -DNPM= -DWEB= -DSTAMP=
+if(NOT EXISTS "${WEB}/dashboard/build.mjs")
+  message(STATUS "web: no web/dashboard/build.mjs yet: no dashboard to build")
+  return()
+endif()
+execute_process(COMMAND "${NPM}" run build WORKING_DIRECTORY "${WEB}" RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "web: npm run build (the dashboard) failed (exit ${rc})")
+endif()
+if(NOT EXISTS "${WEB}/dashboard/dist/index.html")
+  message(WARNING "web: npm run build made no web/dashboard/dist/index.html: / serves no dashboard")
+  return()
+endif()
+file(TOUCH "${STAMP}")
