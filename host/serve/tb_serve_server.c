@@ -80,7 +80,9 @@ static int serve(tb_serve_config *cfg) {
     if (cfg->web_root[0])
       fprintf(stderr, "tradebal serve: the dashboard at http://%s%s%s:%d/ (from %s)\n", strchr(cfg->bind, ':') ? "[" : "",
               cfg->bind, strchr(cfg->bind, ':') ? "]" : "", port, cfg->web_root);
-    while (!g_stop) pause();
+    /* not pause(): a signal that lands between the test and the call, or on another thread, would be lost */
+    struct timespec tick = {0, 100 * 1000 * 1000};
+    while (!g_stop) nanosleep(&tick, NULL);
     fprintf(stderr, "tradebal serve: signal %d: stopping (runs keep going; a restart picks them up)\n", (int)g_stop);
   }
   tb_http_stop(&S);
