@@ -23,12 +23,12 @@ const options = {
   metafile: true,
 };
 
-/** Build dist/ from src/; returns esbuild's metafile (the bundle's inputs and outputs). */
-export async function build() {
-  await rm(DIST, { recursive: true, force: true });
-  await mkdir(DIST, { recursive: true });
-  const result = await esbuild.build(options);
-  await copyFile(join(HERE, "src", "index.html"), join(DIST, "index.html"));
+/** Build dist/ (or outdir) from src/; returns esbuild's metafile (the bundle's inputs and outputs). */
+export async function build({ outdir = DIST } = {}) {
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  const result = await esbuild.build({ ...options, outdir });
+  await copyFile(join(HERE, "src", "index.html"), join(outdir, "index.html"));
   return result.metafile;
 }
 

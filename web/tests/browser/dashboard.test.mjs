@@ -37,16 +37,35 @@ floor = 0.01
 regions = home
 `;
 
-let dataRoot, server, tb, B, page, runs;
+const SWEEP = `[backend]
+threads = 1
+[assessment]
+draws = 2
+seed = 2026
+[policy.tariff10]
+kind = tariff
+rate = 0.1
+[sweep]
+method = lhs
+samples = 4
+seed = 7
+market.elasticity = 0.5:3
+policy.tariff10.rate = 0:0.3
+`;
+
+let dataRoot, server, tb, B, page, runs, sweep;
 const t0 = Date.now();
 const timing = {};
 
 before(async () => {
   if (SKIP) return;
   let t = Date.now();
-  await build();
   dataRoot = makeDataRoot();
-  server = await startServer(dataRoot);
+  // the dashboard of these sources, built beside the data (web/dashboard/dist, which the server of a build tree may
+  // be serving, is left alone)
+  const webRoot = join(dataRoot, ".web");
+  await build({ outdir: webRoot });
+  server = await startServer(dataRoot, { webRoot });
   tb = server.client;
   timing.setup = Date.now() - t;
   t = Date.now();
@@ -54,7 +73,8 @@ before(async () => {
     await runToEnd(tb, { config: CONFIG, input: "inputs/small.h5" }),
     await runToEnd(tb, { config: CONFIG, input: "inputs/small.h5", set: { "model.other_factor": 0.6, "funding.budget": 300 } }),
   ];
-  for (const r of runs) assert.equal(r.state, "done", `run ${r.id}: ${r.message}`);
+  sweep = await runToEnd(tb, { config: SWEEP, input: "inputs/small.h5", kind: "sweep" });
+  for (const r of [...runs, sweep]) assert.equal(r.state, "done", `run ${r.id}: ${r.message}`);
   timing.runs = Date.now() - t;
   t = Date.now();
   B = await launchBrowser({ width: 1366, height: 768 });
@@ -68,7 +88,7 @@ after(async () => {
   removeDataRoot(dataRoot);
   if (!SKIP) {
     const pages = Object.entries(timing.pages || {}).map(([k, v]) => `${k} ${v}`).join(", ");
-    console.log(`# browser suite ${Date.now() - t0} ms: build and server ${timing.setup} ms, two runs ${timing.runs} ms, ` +
+    console.log(`# browser suite ${Date.now() - t0} ms: build and server ${timing.setup} ms, two runs and a sweep ${timing.runs} ms, ` +
       `Chromium ${timing.browser} ms; pages loaded in (ms): ${pages}`);
   }
   if (rc !== undefined && rc !== null) assert.equal(rc, 0, "tradebal serve exits 0 on SIGTERM");
@@ -160,13 +180,14 @@ test("sign in: a labelled password field; the token is kept for the tab", { skip
 test("runs page: every run with its state and times, as GET /v1/runs says", { skip: SKIP }, async () => {
   await open("#/runs");
   const api = (await tb.call("GET", "/v1/runs", { params: { query: { limit: 50 } } })).runs;
+  assert.equal(api.length, 3);
   const t = await readTable("#runs-table");
   assert.deepEqual(t.head, ["Run", "Kind", "State", "Progress", "Time left", "Input", "Created", "Finished", "Actions"]);
   assert.equal(t.rows.length, api.length);
   api.forEach((r, i) => {
     const c = t.rows[i].cells;
     assert.equal(t.rows[i].data.id, String(r.id), "newest first");
-    assert.equal(c[0].text, `Run ${r.id}`);
+    assert.equal(c[0].text, `${r.kind === "sweep" ? "Sweep" : "Run"} ${r.id}`);
     assert.equal(c[1].text, r.kind);
     assert.equal(c[2].text, r.state);
     assert.equal(c[5].text, r.input);
@@ -257,6 +278,31 @@ test("one run: policies, per-period series, opportunities and network equal the 
   assert.equal(await page.$eval("#network-facts dd", (d) => d.textContent), String(sum.network.iterations));
   await noOverflow("run");
   await shot("run");
+});
+
+test("a sweep's page: each policy's metrics over the scenarios, as the summary says", { skip: SKIP }, async () => {
+  await open(`#/run/${sweep.id}`);
+  const sum = await tb.call("GET", "/v1/runs/{id}/summary", { params: { path: { id: sweep.id } } });
+  assert.equal(sum.kind, "sweep");
+  const t = await readTable("#sweep-table");
+  assert.equal(t.rows.length, sum.policies.length);
+  sum.policies.forEach((p, i) => {
+    const c = t.rows[i].cells;
+    assert.equal(c[0].text, p.name);
+    expectNum(c[1], p.recommended_in, `${p.name} recommended in`);
+    t.head.slice(2).forEach((m, j) => {
+      const st = p.metrics[m];
+      assert.equal(c[j + 2].value, rawValue(st.mean), `${p.name} ${m} mean`);
+      assert.equal(c[j + 2].text, `${fmtNum(st.mean)} (${fmtNum(st.min)} – ${fmtNum(st.max)})`, `${p.name} ${m}`);
+    });
+  });
+  const pt = await readTable("#parameters-table");
+  sum.parameters.forEach((q, i) => {
+    assert.equal(pt.rows[i].cells[0].text, q.name);
+    expectNum(pt.rows[i].cells[1], q.min, `${q.name} min`);
+    expectNum(pt.rows[i].cells[2], q.max, `${q.name} max`);
+  });
+  await noOverflow("sweep");
 });
 
 test("nightly history: metrics across runs equal the summaries; the diff equals the API's and the files'", { skip: SKIP }, async () => {
@@ -451,45 +497,67 @@ test("data browser: the tree and a dataset's slice equal h5grove's answers", { s
   await shot("browser");
 });
 
-test("a run submitted through the page appears, progresses and finishes", { skip: SKIP }, async (t) => {
+test("a run submitted through the page appears, progresses and finishes; cancel, resume, and its page follows it", { skip: SKIP }, async (t) => {
   await open("#/runs");
   await page.select("#submit-template", "example");
   await page.type("#submit-input", "inputs/small.h5");
-  await page.type("#submit-set", "backend.threads = 1\nassessment.draws = 400");
+  await page.type("#submit-set", "backend.threads = 1\nassessment.draws = 1000"); // about 4 s: long enough to queue one behind it
   const before = (await tb.call("GET", "/v1/runs", { params: { query: { limit: 1 } } })).runs[0].id;
+  // record every state (and progress text) each row shows, from before the submission on
+  await page.evaluate(() => {
+    window.__seen = {};
+    window.__look = () => {
+      for (const tr of document.querySelectorAll("#runs-table tbody tr")) {
+        const s = tr.dataset.state, p = tr.querySelector(".progress-cell")?.textContent.trim();
+        const seen = (window.__seen[tr.dataset.id] ??= []);
+        const last = seen[seen.length - 1];
+        if (!last || last.s !== s || (p && last.p !== p)) seen.push({ s, p });
+      }
+    };
+    window.__tick = setInterval(window.__look, 20);
+  });
   await page.click("#submit-run");
   await page.waitForSelector("#submitted-link");
   const id = Number(await page.$eval("#submitted-link", (a) => a.getAttribute("href").split("/").pop()));
   assert.equal(id, before + 1);
-  // watch the row: its states in order, as the page shows them
-  const states = await page.evaluate(async (id) => {
-    const seen = [];
-    const t0 = Date.now();
-    while (Date.now() - t0 < 60000) {
-      const tr = document.getElementById(`run-row-${id}`);
-      const s = tr?.dataset.state;
-      const p = tr?.querySelector(".progress-cell")?.textContent.trim();
-      if (s && seen[seen.length - 1]?.s !== s) seen.push({ s, p });
-      else if (s && p && seen[seen.length - 1].p !== p) seen.push({ s, p });
-      if (s && !["queued", "running"].includes(s)) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return seen;
-  }, id);
+  // a second run, submitted the same way, waits behind it (one run at a time): cancel it with its button
+  await page.$eval("#submit-set", (t) => { t.value = ""; });
+  await page.type("#submit-set", "backend.threads = 1\nassessment.draws = 400");
+  await page.click("#submit-run");
+  await page.waitForFunction((id) => document.querySelector("#submitted-link")?.getAttribute("href") === `#/run/${id + 1}`, {}, id);
+  const queued = await tb.call("GET", "/v1/runs/{id}", { params: { path: { id: id + 1 } } });
+  assert.equal(queued.state, "queued");
+  await page.waitForSelector(`#run-row-${queued.id} button[data-action="cancel"]`);
+  await page.click(`#run-row-${queued.id} button[data-action="cancel"]`);
+  await page.waitForSelector(`#run-row-${queued.id}[data-state="cancelled"] button[data-action="resume"]`);
+  assert.equal((await tb.call("GET", "/v1/runs/{id}", { params: { path: { id: queued.id } } })).state, "cancelled");
+  await page.waitForSelector(`#run-row-${id}[data-state="done"]`, { timeout: 60000 });
+  const states = await page.evaluate((id) => (clearInterval(window.__tick), window.__look(), window.__seen[id] || []), id);
   t.diagnostic(`the page showed: ${states.map((x) => x.s + (x.p ? ` (${x.p})` : "")).join(" -> ")}`);
   const names = [...new Set(states.map((x) => x.s))];
   assert.equal(names[names.length - 1], "done", `the run ends done (seen: ${JSON.stringify(states)})`);
   assert.ok(names.includes("running") || names.includes("queued"), `the page showed it before it ended (seen: ${JSON.stringify(states)})`);
   const run = await tb.call("GET", "/v1/runs/{id}", { params: { path: { id } } });
   assert.equal(run.state, "done");
-  assert.equal(run.set["assessment.draws"], "400");
+  assert.equal(run.set["assessment.draws"], "1000");
   const row = (await readTable("#runs-table")).rows.find((r) => r.data.id === String(id));
   assert.equal(row.cells[7].text, fmtTime(run.finished));
-  // its page shows its summary
-  await open(`#/run/${id}`);
-  const sum = await tb.call("GET", "/v1/runs/{id}/summary", { params: { path: { id } } });
-  const pt = await readTable("#policy-table");
-  sum.policies.forEach((p, i) => expectNum(pt.rows[i].cells[pt.metrics.indexOf("WAR_B")], p.metrics.WAR_B, `run ${id} ${p.name} WAR_B`));
+  // resume the cancelled one with its button (by keyboard), and follow it on its own page until it is done
+  await page.focus(`#run-row-${queued.id} button[data-action="resume"]`);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(`#run-row-${queued.id}:not([data-state="cancelled"])`);
+  await open(`#/run/${queued.id}`);
+  const first = await page.$eval("#run-state", (s) => s.dataset.state);
+  assert.ok(["queued", "running"].includes(first), `the run page opens on the resumed run while it runs (${first})`);
+  await page.waitForSelector(`#run-state[data-state="done"]`, { timeout: 60000 });
+  await page.waitForSelector(`main[data-ready="/run/${queued.id}"] #policy-table`, { timeout: 20000 });
+  assert.equal((await tb.call("GET", "/v1/runs/{id}", { params: { path: { id: queued.id } } })).state, "done");
+  for (const rid of [queued.id, id]) {
+    if (rid !== queued.id) await open(`#/run/${rid}`);
+    const sum = await tb.call("GET", "/v1/runs/{id}/summary", { params: { path: { id: rid } } });
+    const pt = await readTable("#policy-table");
+    sum.policies.forEach((p, i) => expectNum(pt.rows[i].cells[pt.metrics.indexOf("WAR_B")], p.metrics.WAR_B, `run ${rid} ${p.name} WAR_B`));
+  }
 });
 
 test("every page is readable at 2560x1440 and 1366x768: nothing overflows sideways", { skip: SKIP }, async () => {

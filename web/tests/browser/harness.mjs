@@ -46,8 +46,8 @@ export function makeDataRoot() {
   return dir;
 }
 
-/** `tradebal serve` on a free loopback port over dataRoot, serving the built dashboard; {url, token, client, stop}. */
-export async function startServer(dataRoot, { timeoutMs = 30000 } = {}) {
+/** `tradebal serve` on a free loopback port over dataRoot, serving the dashboard built in webRoot; {url, token, client, stop}. */
+export async function startServer(dataRoot, { webRoot = DIST, timeoutMs = 30000 } = {}) {
   const dir = join(dataRoot, ".serve");
   mkdirSync(dir, { recursive: true });
   const tokenFile = join(dir, "tokens");
@@ -55,7 +55,7 @@ export async function startServer(dataRoot, { timeoutMs = 30000 } = {}) {
   const portFile = join(dir, "port");
   const log = join(dir, "stderr.log");
   const sets = [`server.port=0`, `server.port_file=${portFile}`, `server.data_root=${dataRoot}`, `server.token_file=${tokenFile}`,
-    `server.state_dir=${join(dir, "state")}`, `server.web_root=${DIST}`, `runs.max_running=1`];
+    `server.state_dir=${join(dir, "state")}`, `server.web_root=${webRoot}`, `runs.max_running=1`];
   const fd = openSync(log, "a");
   const proc = spawn(TB, ["serve", ...sets.flatMap((s) => ["--set", s])], {
     stdio: ["ignore", fd, fd], detached: true,

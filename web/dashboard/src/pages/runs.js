@@ -111,7 +111,7 @@ export async function runsPage({ main, signal, ready }) {
   }
 
   // Follow the list: reload it whenever a followed run changes state (long polls), every 2 s while runs report
-  // progress, every 5 s when nothing runs (to see runs submitted elsewhere), and at once after an action here.
+  // progress, every 5 s anyway (to see runs submitted elsewhere), and at once after an action here.
   let first = true;
   (async () => {
     while (!signal.aborted) {
@@ -126,7 +126,8 @@ export async function runsPage({ main, signal, ready }) {
         updated.textContent = `Updated ${new Date().toLocaleTimeString()}${active.length ? ` · following ${active.length} active` : ""}`;
         if (first) (first = false, ready());
         const progress = active.some((r) => r.progress);
-        const waits = [new Promise((res) => (kick = res)), sleep(active.length > FOLLOW || !active.length ? 5000 : 60000, round.signal)];
+        // the list itself every 5 s, for runs submitted elsewhere
+        const waits = [new Promise((res) => (kick = res)), sleep(5000, round.signal)];
         for (const r of active.slice(0, FOLLOW)) waits.push(waitRun(r.id, r.state, progress ? 2 : 25, round.signal));
         await Promise.race(waits);
       } catch (e) {
