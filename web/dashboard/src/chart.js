@@ -7,6 +7,7 @@ import { h } from "./dom.js";
 // Okabe-Ito: told apart also by most colour-blind readers.
 export const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"];
 const DASH = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
+const INT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]; // periods are whole numbers
 
 /**
  * A line chart. x: numbers (period indices, or Unix seconds with time: true); series: [{label, values}] of the
@@ -22,11 +23,11 @@ export function lineChart({ id, title, x, series, xLabel, yLabel, time = false, 
     height,
     scales: { x: { time } },
     axes: [
-      { label: xLabel, stroke: "#333", grid: { stroke: "#e5e5e5" } },
+      { label: xLabel, stroke: "#333", grid: { stroke: "#e5e5e5" }, ...(time ? {} : { incrs: INT_STEPS }) },
       { label: yLabel, stroke: "#333", grid: { stroke: "#e5e5e5" }, size: 70 },
     ],
     series: [
-      { label: xLabel, value: time ? "{YYYY}-{MM}-{DD} {HH}:{mm}" : (u, v) => (v == null ? "" : String(v)) },
+      { label: xLabel, value: time ? "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC" : (u, v) => (v == null ? "" : String(v)) },
       ...series.map((s, i) => ({
         label: s.label,
         stroke: PALETTE[i % PALETTE.length],
@@ -37,6 +38,7 @@ export function lineChart({ id, title, x, series, xLabel, yLabel, time = false, 
       })),
     ],
     legend: { live: true },
+    ...(time ? { tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC") } : {}), // the API's times are UTC, as the tables'
   };
   const data = [Float64Array.from(x), ...series.map((s) => s.values.map((v) => (typeof v === "number" && Number.isFinite(v) ? v : null)))];
   let plot = null, lastWidth = 0;

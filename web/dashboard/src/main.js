@@ -47,21 +47,27 @@ async function render() {
   }
   const [rx, name, page] = route;
   main.dataset.page = name;
+  let first = true;
+  const moveFocus = focusOnRender;
+  focusOnRender = true;
   const ctx = {
     main, params, match: path.match(rx), signal: controller.signal,
     onCleanup: (f) => cleanups.push(f),
-    ready: () => { if (!controller.signal.aborted) main.dataset.ready = path; },
+    ready: () => {
+      if (controller.signal.aborted) return;
+      main.dataset.ready = path;
+      // after a move to another page, focus goes to its heading (not on the first load, nor away from a field in use)
+      if (first && moveFocus && !main.contains(document.activeElement)) main.querySelector("h1")?.focus();
+      first = false;
+    },
   };
   try {
     await page(ctx);
   } catch (e) {
     if (isAbort(e) || controller.signal.aborted) return;
     main.append(message("error", errorText(e)));
-    main.dataset.ready = path;
+    ctx.ready();
   }
-  const h1 = main.querySelector("h1");
-  if (h1 && document.activeElement === document.body && focusOnRender) h1.focus();
-  focusOnRender = true;
 }
 let focusOnRender = false; // not on the first load: the page opens at its top, focus on the document
 

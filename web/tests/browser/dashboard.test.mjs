@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, TB, CHROME, makeDataRoot, startServer, runToEnd, launchBrowser, removeDataRoot } from "./harness.mjs";
 import { build } from "../../dashboard/build.mjs";
-import { fmtNum, fmtPct, fmtTime, rawValue, statusName } from "../../dashboard/src/fmt.js";
+import { fmtNum, fmtPct, fmtTime, fmtProgress, fmtEta, rawValue, statusName } from "../../dashboard/src/fmt.js";
 
 const SKIP = !existsSync(CHROME) ? `no Chromium at ${CHROME} (set CHROME_PATH)` : !existsSync(TB) ? `no tradebal at ${TB} (set TRADEBAL_EXE)` : false;
 const SHOTS = process.env.TB_SCREENSHOTS === "1";
@@ -108,7 +108,10 @@ const h5attr = (file, path) => tb.call("GET", "/v1/h5grove/attr", { params: { qu
 /** Go to a page of the dashboard and wait until it has loaded (main[data-ready] names the page's path). */
 async function open(hash, timeout = 20000) {
   const t = Date.now();
-  await page.evaluate((h) => { location.hash = h; }, hash);
+  await page.evaluate((h) => {
+    if (location.hash === h) window.dispatchEvent(new HashChangeEvent("hashchange")); // load it again
+    else location.hash = h;
+  }, hash);
   const path = hash.split("?")[0].replace(/^#/, "");
   await page.waitForSelector(`main[data-ready="${path}"]`, { timeout });
   (timing.pages ??= {})[hash] = Date.now() - t;
@@ -145,8 +148,12 @@ async function shot(name) {
 
 /** Press Tab up to n times from the top of the page; the ids (or tags) of what took focus, in order. */
 async function tabOrder(n) {
-  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
-  await page.focus("body").catch(() => {});
+  await page.evaluate(() => { // start where a fresh page starts: before its first element
+    document.body.tabIndex = -1;
+    document.body.focus();
+    document.body.removeAttribute("tabindex");
+    window.scrollTo(0, 0);
+  });
   const seen = [];
   for (let i = 0; i < n; i++) {
     await page.keyboard.press("Tab");
@@ -195,7 +202,38 @@ test("runs page: every run with its state and times, as GET /v1/runs says", { sk
     assert.equal(c[7].text, fmtTime(r.finished));
   });
   await noOverflow("runs");
-  await shot("runs");
+});
+
+test("runs page: progress and time left, when a run's JSON carries them", { skip: SKIP }, async () => {
+  // the server's answers with a progress object added to run 2 (as a running run has it)
+  const fake = { stage: "draws", done: 3, total: 8, percent: 37.5, eta_s: 125 };
+  const target = runs[1].id;
+  const handler = async (req) => {
+    if (req.isInterceptResolutionHandled()) return;
+    const u = new URL(req.url());
+    if (u.pathname !== "/v1/runs" || req.method() !== "GET") return req.continue();
+    const res = await fetch(req.url(), { headers: req.headers() });
+    const body = await res.json();
+    for (const r of body.runs) if (r.id === target) Object.assign(r, { state: "running", finished: null, progress: fake });
+    return req.respond({ status: 200, contentType: "application/json", body: JSON.stringify(body) });
+  };
+  await page.setRequestInterception(true);
+  page.on("request", handler);
+  try {
+    await open("#/runs");
+    const row = `#run-row-${target}`;
+    await page.waitForSelector(`${row}[data-state="running"] progress`);
+    assert.equal(await page.$eval(`${row} .progress-cell`, (c) => c.textContent.trim()), fmtProgress(fake));
+    assert.equal(await page.$eval(`${row} progress`, (p) => p.value), 37.5);
+    assert.equal(await page.$eval(`${row} .eta`, (c) => c.textContent.trim()), fmtEta(fake));
+    assert.equal(fmtEta(fake), "2 min 05 s");
+    assert.ok(await page.$(`${row} button[data-action="cancel"]`), "a running run has its cancel button");
+  } finally {
+    page.off("request", handler);
+    await page.setRequestInterception(false);
+  }
+  await open("#/runs");
+  await page.waitForSelector(`#run-row-${target}[data-state="done"]`);
 });
 
 test("keyboard: Tab reaches the submit form's fields and buttons, with a visible focus", { skip: SKIP }, async () => {
@@ -207,6 +245,15 @@ test("keyboard: Tab reaches the submit form's fields and buttons, with a visible
   assert.ok(ids.indexOf("submit-config") < ids.indexOf("submit-run"), "the fields come before the button");
   for (const s of seen.filter((s) => s.id.startsWith("submit-"))) assert.ok(s.outline, `#${s.id} shows its focus`);
   assert.ok(ids.some((id) => id.startsWith("div:Runs")), "the runs table's region is reachable (it scrolls by keyboard)");
+  assert.equal(seen[0].id, "skip", "the first Tab stop is the skip link");
+  await page.focus("#skip");
+  await page.keyboard.press("Enter");
+  assert.deepEqual(await page.evaluate(() => [document.activeElement.id, location.hash]), ["main", "#/runs"], "it moves focus to the content");
+  // a page chosen from the menu with Enter takes focus to its heading
+  await page.focus('nav a[data-page="history"]');
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('main[data-ready="/history"]');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName + ":" + document.activeElement.textContent), "H1:Nightly history");
 });
 
 test("one run: policies, per-period series, opportunities and network equal the summary and the file", { skip: SKIP }, async () => {
@@ -531,6 +578,7 @@ test("a run submitted through the page appears, progresses and finishes; cancel,
   await page.click(`#run-row-${queued.id} button[data-action="cancel"]`);
   await page.waitForSelector(`#run-row-${queued.id}[data-state="cancelled"] button[data-action="resume"]`);
   assert.equal((await tb.call("GET", "/v1/runs/{id}", { params: { path: { id: queued.id } } })).state, "cancelled");
+  await shot("runs"); // the first one still running (most likely), the second cancelled
   await page.waitForSelector(`#run-row-${id}[data-state="done"]`, { timeout: 60000 });
   const states = await page.evaluate((id) => (clearInterval(window.__tick), window.__look(), window.__seen[id] || []), id);
   t.diagnostic(`the page showed: ${states.map((x) => x.s + (x.p ? ` (${x.p})` : "")).join(" -> ")}`);

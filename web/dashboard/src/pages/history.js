@@ -39,16 +39,18 @@ export async function historyPage({ main, params, signal, ready }) {
     setHashQuery({ n: nSel.value === "30" ? "" : nSel.value, policy, metrics: metrics.join(",") });
     clear(out);
     if (!metrics.length) return out.append(message("note", "Choose a metric."));
+    const chartBox = h("div"), tableBox = h("div");
+    out.append(h("div", { class: "grid-2" }, chartBox, tableBox));
     const pick = (s) => s.policies.find((p) => (policy ? p.name === policy : p.recommended)) || (policy ? null : s.policies.find((p) => p.name === s.recommended));
     const x = runs.map((r) => Date.parse(r.finished) / 1000);
     const rowsData = runs.map((r, i) => ({ r, p: pick(sums[i]) }));
-    out.append(lineChart({
+    chartBox.append(lineChart({
       id: "history-chart", time: true, xLabel: "finished", yLabel: metrics.length === 1 ? metrics[0] : "value",
       title: `${metrics.join(", ")} of ${policy || "the recommended policy"}, run by run`,
       x, series: metrics.map((m) => ({ label: m, values: rowsData.map(({ p }) => (p ? p.metrics[m] : null)) })),
     }));
-    out.append(table({
-      id: "history-table", caption: `${policy || "The recommended policy"}: ${metrics.join(", ")} by run (oldest first)`,
+    tableBox.append(table({
+      id: "history-table", className: "tall", caption: `${policy || "The recommended policy"}: ${metrics.join(", ")} by run (oldest first)`,
       columns: [{ label: "Run" }, { label: "Finished" }, { label: "Policy" }, ...metrics.map((m) => ({ label: m, num: true }))],
       rows: rowsData.map(({ r, p }) => [h("th", { scope: "row" }, h("a", { href: `#/run/${r.id}` }, `Run ${r.id}`)), fmtTime(r.finished),
         p ? p.name : "(none)", ...metrics.map((m) => numCell(p ? p.metrics[m] ?? null : null))]),

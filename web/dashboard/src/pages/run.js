@@ -120,7 +120,7 @@ async function renderRun(body, run, sum, signal) {
   });
   const deltaCols = sum.policies[0]?.deltas ? Object.keys(sum.policies[0].deltas) : [];
   const deltaTable = deltaCols.length ? table({
-    id: "deltas-table", caption: "Change against none",
+    id: "deltas-table", caption: "Each policy's metrics minus those of none",
     columns: [{ label: "Policy" }, ...deltaCols.map((c) => ({ label: `Δ ${c}`, num: true }))],
     rows: sum.policies.map((p) => [h("th", { scope: "row" }, p.name), ...deltaCols.map((c) => numCell(p.deltas[c]))]),
   }) : null;

@@ -71,8 +71,8 @@ export async function runsPage({ main, signal, ready }) {
         " ", fmtProgress(r.progress))],
       [fmtEta(r.progress), () => h("td", { class: "eta" }, ACTIVE.has(r.state) ? fmtEta(r.progress) : "")],
       [r.input, () => h("td", { class: "path" }, r.input)],
-      [r.created ?? "", () => h("td", { class: "time", title: r.created ?? "" }, fmtTime(r.created))],
-      [r.finished ?? "", () => h("td", { class: "time", title: r.finished ?? "" }, fmtTime(r.finished))],
+      [r.created ?? "", () => h("td", { class: "time", title: r.created ?? "" }, timeParts(r.created))],
+      [r.finished ?? "", () => h("td", { class: "time", title: r.finished ?? "" }, timeParts(r.finished))],
       [`${r.state}|${r.cancel_requested}`, () => h("td", { class: "actions" }, actions(r))],
     ];
     cells.forEach(([sig, make], i) => {
@@ -115,6 +115,7 @@ export async function runsPage({ main, signal, ready }) {
   let first = true;
   (async () => {
     while (!signal.aborted) {
+      const started = Date.now();
       const round = new AbortController();
       const stop = () => round.abort();
       signal.addEventListener("abort", stop, { once: true });
@@ -139,13 +140,21 @@ export async function runsPage({ main, signal, ready }) {
         round.abort();
         signal.removeEventListener("abort", stop);
       }
+      // at most two loads a second, whatever the answers say (a list and a run that disagree for a moment)
+      if (Date.now() - started < 500) await sleep(500 - (Date.now() - started), signal).catch(() => {});
     }
   })();
 }
 
+/** fmtTime's text, date and time each kept on one line (a narrow column wraps between them). */
+function timeParts(iso) {
+  const [d, t] = fmtTime(iso).split(" ");
+  return d ? [h("span", { class: "nw" }, d), " ", h("span", { class: "nw" }, t)] : "";
+}
+
 function submitForm(refresh, signal) {
   const tpl = h("select", { id: "submit-template" }, Object.keys(TEMPLATES).map((k) => h("option", { value: k }, TEMPLATE_LABELS[k])));
-  const config = h("textarea", { id: "submit-config", rows: 10, spellcheck: "false", class: "code",
+  const config = h("textarea", { id: "submit-config", rows: 10, spellcheck: "false", class: "code", wrap: "off",
     placeholder: "[assessment]\ndraws = 8\n\n[policy.tariff10]\nkind = tariff\nrate = 0.1" });
   tpl.addEventListener("change", () => { config.value = TEMPLATES[tpl.value]; });
   const input = h("input", { id: "submit-input", type: "text", list: "inputs-list", spellcheck: "false", placeholder: "inputs/small.h5" });
