@@ -72,15 +72,28 @@ async function render() {
 let focusOnRender = false; // not on the first load: the page opens at its top, focus on the document
 
 function askToken(problem) {
-  clear(main);
+  // stop the page (its loops would only meet 401s), and show the form once: later 401s only update its message
+  if (current) {
+    current.controller.abort();
+    current.cleanups.forEach((f) => f());
+    current = null;
+  }
   document.getElementById("forget-token").hidden = true;
+  const shown = document.getElementById("token-form");
+  if (shown) {
+    shown.querySelector(".token-problem").replaceChildren(problem ? message("error", errorText(problem)) : "");
+    document.getElementById("token").select();
+    return;
+  }
+  clear(main);
+  delete main.dataset.ready;
   const input = h("input", { id: "token", type: "password", autocomplete: "off", required: true, spellcheck: "false", size: 60 });
   const status = h("div", { role: "status", "aria-live": "polite" });
   const form = h("form", { id: "token-form", class: "card narrow" },
     h("h1", { tabindex: -1 }, "Sign in"),
     h("p", null, "The API needs a token (", h("code", null, "tradebal serve token --scopes read"),
       " or ", h("code", null, "--scopes submit"), "). It is kept in this browser tab only (sessionStorage)."),
-    problem ? message("error", errorText(problem)) : null,
+    h("div", { class: "token-problem" }, problem ? message("error", errorText(problem)) : null),
     field("API token", input, "Begins with tb_. Read scope to look; submit scope to submit and cancel runs."),
     h("button", { type: "submit" }, "Use this token"), status);
   form.addEventListener("submit", async (ev) => {
@@ -92,7 +105,7 @@ function askToken(problem) {
     } catch (e) {
       token.clear();
       status.textContent = "";
-      return askToken(e);
+      return askToken(e); // (a 401 has already said so through onUnauthorized: the same message)
     }
     focusOnRender = true;
     render();

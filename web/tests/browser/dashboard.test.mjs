@@ -176,13 +176,41 @@ test("sign in: a labelled password field; the token is kept for the tab", { skip
   assert.match(label, /token/i);
   assert.equal(await page.$eval("#token", (i) => i.type), "password");
   assert.equal(await page.evaluate(() => document.activeElement.id), "token", "the field has focus");
-  await page.keyboard.type(server.token);
+  // a wrong token: the server's 401 is said on the form, which stays
+  await page.keyboard.type("tb_not-a-token");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#token-form .token-problem .msg-error");
+  assert.match(await page.$eval(".token-problem", (d) => d.textContent), /^401 /);
+  assert.deepEqual(expected401(), ["GET /v1/runs?limit=1"]);
+  await page.$eval("#token", (i) => { i.value = ""; });
+  await page.type("#token", server.token);
   await page.keyboard.press("Enter");
   await page.waitForSelector('main[data-ready="/runs"]');
   assert.equal(await page.evaluate(() => sessionStorage.getItem("tradebal.token")), server.token);
   await page.reload();
   await page.waitForSelector('main[data-ready="/runs"]');
+  // a token the server stops accepting: the page stops (no more requests) and asks again; then it carries on
+  await page.evaluate(() => sessionStorage.setItem("tradebal.token", "tb_revoked"));
+  await page.select("#runs-limit", "25");
+  await page.waitForSelector('main[data-ready="token"] #token-form .msg-error');
+  await new Promise((r) => setTimeout(r, 1500));
+  const refused = expected401();
+  assert.ok(refused.length >= 1 && refused.length <= 2, `the page stopped after the 401 (${refused.join(", ")})`);
+  await page.type("#token", server.token);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('main[data-ready="/runs"] #runs-table');
 });
+
+/** The 401 answers recorded so far, taken out of the errors (they are this test's point); any other error stays. */
+function expected401() {
+  const out = [];
+  for (let i = B.errors.length - 1; i >= 0; i--) {
+    const m = B.errors[i].match(/^HTTP 401 (\w+) https?:\/\/[^/]+(\S+)$/);
+    if (m) out.unshift(`${m[1]} ${m[2]}`);
+    if (m || /status of 401/.test(B.errors[i])) B.errors.splice(i, 1);
+  }
+  return out;
+}
 
 test("runs page: every run with its state and times, as GET /v1/runs says", { skip: SKIP }, async () => {
   await open("#/runs");

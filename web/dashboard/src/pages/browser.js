@@ -1,9 +1,8 @@
 // Data browser: any HDF5 file under the data root (a run's output by default) as a plain tree (h5grove meta) and a
 // table of a dataset's slice (h5grove data), with attributes (h5grove attr).
 import { listRuns, h5meta, h5attr, h5data, isAbort, errorText } from "../api.js";
-import { h, clear, message, field, section, table, numCell } from "../dom.js";
-import { fmtNum } from "../fmt.js";
-import { setHashQuery } from "../router.js";
+import { h, message, field, section, table, numCell } from "../dom.js";
+import { setHashQuery, rerender } from "../router.js";
 
 const MAX_ROWS = 100, MAX_COLS = 50;
 const TYPE_CLASSES = { 0: "integer", 1: "float", 2: "time", 3: "string", 4: "bitfield", 5: "opaque", 6: "compound", 7: "reference", 8: "enum", 9: "vlen", 10: "array" };
@@ -46,7 +45,7 @@ export async function browserPage({ main, params, signal, ready }) {
   openForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
     setHashQuery({ file: fileIn.value.trim() });
-    window.dispatchEvent(new HashChangeEvent("hashchange"));
+    rerender();
   });
   const tree = h("ul", { class: "tree", id: "browse-tree" });
   const details = h("div", { id: "browse-details" });

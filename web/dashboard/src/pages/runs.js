@@ -1,7 +1,7 @@
 // Runs and sweeps: the list (newest first) kept current by long polls on the runs that are queued or running, a
 // submit form, and cancel / resume buttons.
 import { call, listRuns, waitRun, sleep, isAbort, errorText, ACTIVE } from "../api.js";
-import { h, clear, message, field, section } from "../dom.js";
+import { h, message, field, section } from "../dom.js";
 import { fmtTime, fmtProgress, fmtEta, progressPercent } from "../fmt.js";
 import { TEMPLATES, TEMPLATE_LABELS } from "../templates.js";
 
