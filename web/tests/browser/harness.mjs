@@ -17,7 +17,7 @@ export const DIST = join(WEB, "dashboard", "dist");
 
 const cleanups = new Set();
 function cleanupAll() {
-  for (const f of [...cleanups]) {
+  for (const f of [...cleanups].reverse()) { // last started, first stopped: the data root goes last
     try {
       f();
     } catch {}
@@ -25,6 +25,22 @@ function cleanupAll() {
   cleanups.clear();
 }
 process.on("exit", cleanupAll);
+
+// a test file run by `node --test` whose runner was killed: stop what it started rather than run on alone (its
+// output, a pipe to the runner, breaks at the first write; else its parent changes)
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (e) => {
+    if (e.code !== "EPIPE") throw e;
+    cleanupAll();
+    process.exit(1);
+  });
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) {
+    cleanupAll();
+    process.exit(1);
+  }
+}, 500).unref();
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"])
   process.once(sig, () => {
     cleanupAll();
@@ -42,9 +58,13 @@ function tradebal(args, opts = {}) {
 export function makeDataRoot() {
   const dir = mkdtempSync(join(tmpdir(), "tb-dash-"));
   mkdirSync(join(dir, "inputs"));
+  const remove = () => { if (!process.env.TB_KEEP) rmSync(dir, { recursive: true, force: true }); };
+  removers.set(dir, remove);
+  cleanups.add(remove);
   tradebal(["generate", "-o", join(dir, "inputs", "small.h5"), "--entities", "200", "--deals", "2000", "--seed", "7"]);
   return dir;
 }
+const removers = new Map();
 
 /** `tradebal serve` on a free loopback port over dataRoot, serving the dashboard built in webRoot; {url, token, client, stop}. */
 export async function startServer(dataRoot, { webRoot = DIST, timeoutMs = 30000 } = {}) {
@@ -57,8 +77,9 @@ export async function startServer(dataRoot, { webRoot = DIST, timeoutMs = 30000 
   const sets = [`server.port=0`, `server.port_file=${portFile}`, `server.data_root=${dataRoot}`, `server.token_file=${tokenFile}`,
     `server.state_dir=${join(dir, "state")}`, `server.web_root=${webRoot}`, `runs.max_running=1`];
   const fd = openSync(log, "a");
+  // in this process group (not detached), so a kill of the group (Ctrl-C, a test driver's timeout) reaches it
   const proc = spawn(TB, ["serve", ...sets.flatMap((s) => ["--set", s])], {
-    stdio: ["ignore", fd, fd], detached: true,
+    stdio: ["ignore", fd, fd],
     env: { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: "1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1" },
   });
   closeSync(fd);
@@ -67,7 +88,7 @@ export async function startServer(dataRoot, { webRoot = DIST, timeoutMs = 30000 
   const kill = () => {
     if (exited) return;
     try {
-      process.kill(-proc.pid, "SIGKILL");
+      process.kill(proc.pid, "SIGKILL");
     } catch {}
   };
   cleanups.add(kill);
@@ -91,7 +112,7 @@ export async function startServer(dataRoot, { webRoot = DIST, timeoutMs = 30000 
       } catch {}
       const done = new Promise((r) => (exited ? r() : proc.once("exit", r)));
       try {
-        process.kill(-proc.pid, "SIGTERM");
+        process.kill(proc.pid, "SIGTERM");
       } catch {}
       const timer = setTimeout(kill, 10000);
       await done;
@@ -117,6 +138,7 @@ export async function runToEnd(client, body, timeoutMs = 60000) {
 export async function launchBrowser({ width = 1366, height = 768 } = {}) {
   const browser = await puppeteer.launch({
     executablePath: CHROME, headless: true,
+    pipe: true, // DevTools over a pipe: Chromium ends when this process does, however it ends
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions", "--lang=en-US"],
   });
   const pid = browser.process()?.pid;
@@ -151,5 +173,9 @@ export async function launchBrowser({ width = 1366, height = 768 } = {}) {
 }
 
 export function removeDataRoot(dir) {
-  if (dir && !process.env.TB_KEEP) rmSync(dir, { recursive: true, force: true });
+  const remove = removers.get(dir);
+  if (!remove) return;
+  cleanups.delete(remove);
+  removers.delete(dir);
+  remove();
 }
