@@ -636,12 +636,16 @@ test("a run submitted through the page appears, progresses and finishes; cancel,
   }
 });
 
-test("every page is readable at 2560x1440 and 1366x768: nothing overflows sideways", { skip: SKIP }, async () => {
+test("every page is readable at 2560x1440 and 1366x768 (nothing overflows sideways) and labels its controls", { skip: SKIP }, async () => {
   for (const [w, hgt] of [[2560, 1440], [1366, 768]]) {
     await page.setViewport({ width: w, height: hgt });
     for (const hash of ["#/runs", `#/run/${runs[0].id}`, "#/history", "#/evaluate", `#/browse?file=${encodeURIComponent(runs[0].output)}&path=/policies/metrics`]) {
       await open(hash);
       await noOverflow(`${hash} at ${w}x${hgt}`);
+      const unlabelled = await page.$$eval("input, select, textarea, button, progress", (els) => els
+        .filter((e) => !(e.labels?.length) && !e.getAttribute("aria-label") && !(e.tagName === "BUTTON" && e.textContent.trim()))
+        .map((e) => e.id || e.outerHTML.slice(0, 80)));
+      assert.deepEqual(unlabelled, [], `${hash}: every control has a label`);
       const mainWidth = await page.$eval("main", (m) => m.getBoundingClientRect().width);
       assert.ok(mainWidth >= Math.min(w, 2400) - 40, `${hash} at ${w}x${hgt} uses the width (${mainWidth} px)`);
     }
