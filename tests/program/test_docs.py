@@ -164,7 +164,7 @@ synopsis = readme.split("## Commands", 1)[1].split("```")[1]
 for c in sorted(set(re.findall(r"^tradebal (\w+)", synopsis, re.M))):
     check(c in commands, f"README names tradebal {c}, which exists")
 for page in ("user-guide.md", "formats.md", "config.md", "model.md", "worked-example.md", "cli.md", "code-map.md",
-             "python.md", "python-api.md", "api.md"):
+             "python.md", "python-api.md", "api.md", "dashboard.md"):
     check(os.path.isfile(os.path.join(DOCS, page)) and f"docs/{page}" in readme, f"docs/{page} exists and README links it")
 
 

@@ -2,7 +2,7 @@
 // API through these functions, so they are pinned here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fmtNum, fmtPct, fmtTime, fmtDuration, fmtProgress, progressPercent, fmtEta, rawValue, statusName } from "../src/fmt.js";
+import { fmtNum, fmtPct, fmtTime, fmtDuration, fmtProgress, progressPercent, fmtEta, rawValue, statusName } from "../../dashboard/src/fmt.js";
 
 test("numbers: integers as they are, 6 significant digits, exponents at the extremes, n/a for null", () => {
   assert.equal(fmtNum(0), "0");
