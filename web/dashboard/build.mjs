@@ -21,6 +21,7 @@ const options = {
   legalComments: "linked",
   logLevel: "warning",
   metafile: true,
+  loader: { ".ini": "text" }, // the submit form's templates are configs/*.ini themselves
 };
 
 /** Build dist/ (or outdir) from src/; returns esbuild's metafile (the bundle's inputs and outputs). */

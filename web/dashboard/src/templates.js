@@ -1,66 +1,26 @@
-// Config templates of the submit form: configs/example.ini and configs/sweep.ini without their [input] and [output]
-// (the form's input field and the server's default output take their place).
+// Config templates of the submit form: configs/example.ini and configs/sweep.ini themselves, bundled at build time
+// (esbuild's text loader), without their [input] and [output] sections (the form's input field and the server's
+// default output take their place) and their comment header.
+import exampleIni from "../../../configs/example.ini";
+import sweepIni from "../../../configs/sweep.ini";
+
+/** The config text without the [input] and [output] sections and without the leading comment lines. */
+export function withoutFiles(ini, title) {
+  const out = [];
+  let skip = false;
+  for (const line of ini.split("\n")) {
+    const section = line.match(/^\s*\[([^\]]+)\]/);
+    if (section) skip = section[1] === "input" || section[1] === "output";
+    if (!skip) out.push(line);
+  }
+  while (out.length && (out[0].startsWith(";") || !out[0].trim())) out.shift();
+  return `; ${title}\n${out.join("\n").trim()}\n`;
+}
+
 export const TEMPLATES = {
   "": "",
-  example: `; configs/example.ini: three policies (none, tariff10, certificates) scored over 8 Monte Carlo draws
-[model]
-value_rule = expected
-other_factor = 0.5
-margin_of_safety = 0.3
-
-[split]
-rule = nash
-scope = repair
-
-[funding]
-budget = 500
-theta = 1.2
-
-[market]
-elasticity = 1.5
-
-[assessment]
-draws = 8
-seed = 2026
-
-[policy.tariff10]
-kind = tariff
-rate = 0.1
-regions = home
-
-[policy.certificates]
-kind = certificates
-ratio = 0.9
-expiry = 2
-floor = 0.01
-regions = home
-`,
-  sweep: `; configs/sweep.ini: 16 Latin-hypercube scenarios of three parameters
-[funding]
-budget = 500
-
-[assessment]
-draws = 8
-seed = 2026
-
-[policy.tariff10]
-kind = tariff
-rate = 0.1
-
-[policy.certificates]
-kind = certificates
-ratio = 0.9
-expiry = 2
-floor = 0.01
-
-[sweep]
-method = lhs
-samples = 16
-seed = 7
-market.elasticity = 0.5:3
-policy.tariff10.rate = 0:0.3
-policy.certificates.ratio = 0.5:1
-`,
+  example: withoutFiles(exampleIni, "configs/example.ini: three policies (none, tariff10, certificates) scored over 8 Monte Carlo draws"),
+  sweep: withoutFiles(sweepIni, "configs/sweep.ini: 16 Latin-hypercube scenarios of three parameters"),
 };
 
 export const TEMPLATE_LABELS = { "": "(empty)", example: "example: 3 policies, 8 draws", sweep: "sweep: 16 scenarios" };
