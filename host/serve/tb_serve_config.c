@@ -157,6 +157,9 @@ static int is_loopback(const char *a) {
   return !strncmp(a, "127.", 4) || !strcmp(a, "::1") || !strcmp(a, "localhost");
 }
 
+/* A function, not the macro in place: "" (no dashboard built) would make a constant operand of && there. */
+static const char *built_web_root(void) { return TB_WEB_ROOT; }
+
 int tb_serve_config_check(tb_serve_config *c) {
   char real[4096];
   if (!realpath(c->data_root, real))
@@ -173,9 +176,10 @@ int tb_serve_config_check(tb_serve_config *c) {
                                 "make one with `tradebal serve token`");
   /* the dashboard this build made (`npm run build` of web/, by CMake), used when it is there */
   struct stat st;
+  const char *built = built_web_root();
   if (!strcmp(c->web_root, "none")) c->web_root[0] = 0;
-  else if (!c->web_root[0] && TB_WEB_ROOT[0] && !stat(TB_WEB_ROOT, &st) && S_ISDIR(st.st_mode) &&
-           snprintf(c->web_root, sizeof c->web_root, "%s", TB_WEB_ROOT) >= (int)sizeof c->web_root)
+  else if (!c->web_root[0] && built[0] && !stat(built, &st) && S_ISDIR(st.st_mode) &&
+           snprintf(c->web_root, sizeof c->web_root, "%s", built) >= (int)sizeof c->web_root)
     c->web_root[0] = 0;
   if (c->workers == 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
