@@ -180,62 +180,15 @@ const char *tb_json_str(json_t *o, const char *key, int required, const char *wh
   return json_string_value(v);
 }
 
-static int array_of(json_t *o, const char *key, int64_t n, int64_t *n_out, const char *where, tb_resp *r,
-                    json_t **arr) {
-  *arr = json_object_get(o, key);
-  if (!json_is_array(*arr)) {
-    tb_resp_problem(r, 400, *arr ? "bad-field" : "missing-field", "%s%s%s %s", where, *where ? "." : "", key,
-                    *arr ? "must be an array" : "is required");
-    return -1;
+json_t *tb_json_array(json_t *o, const char *key, int required, const char *where, int64_t *len, tb_resp *r) {
+  json_t *a = json_object_get(o, key);
+  *len = -1;
+  if (!a && !required) return NULL;
+  if (!json_is_array(a)) {
+    tb_resp_problem(r, 400, a ? "bad-field" : "missing-field", "%s%s%s %s", where, *where ? "." : "", key,
+                    a ? "must be an array" : "is required");
+    return NULL;
   }
-  int64_t len = (int64_t)json_array_size(*arr);
-  if (n >= 0 && len != n) {
-    tb_resp_problem(r, 400, "bad-field", "%s%s%s has %lld entries, expected %lld", where, *where ? "." : "", key,
-                    (long long)len, (long long)n);
-    return -1;
-  }
-  if (n_out) *n_out = len;
-  return 0;
-}
-
-int tb_json_f64s(json_t *o, const char *key, int64_t n, double **out, int64_t *n_out, const char *where, tb_resp *r) {
-  json_t *a, *v;
-  int64_t len;
-  *out = NULL;
-  if (array_of(o, key, n, &len, where, r, &a)) return -1;
-  double *x = malloc((size_t)(len ? len : 1) * sizeof *x);
-  if (!x) return tb_resp_problem(r, 503, "busy", "out of memory for %s", key), -1;
-  size_t i;
-  json_array_foreach(a, i, v) {
-    if (!json_is_number(v)) {
-      free(x);
-      tb_resp_problem(r, 400, "bad-field", "%s%s%s[%zu] must be a number", where, *where ? "." : "", key, i);
-      return -1;
-    }
-    x[i] = json_number_value(v);
-  }
-  *out = x;
-  if (n_out) *n_out = len;
-  return 0;
-}
-
-int tb_json_i64s(json_t *o, const char *key, int64_t n, int64_t **out, int64_t *n_out, const char *where, tb_resp *r) {
-  json_t *a, *v;
-  int64_t len;
-  *out = NULL;
-  if (array_of(o, key, n, &len, where, r, &a)) return -1;
-  int64_t *x = malloc((size_t)(len ? len : 1) * sizeof *x);
-  if (!x) return tb_resp_problem(r, 503, "busy", "out of memory for %s", key), -1;
-  size_t i;
-  json_array_foreach(a, i, v) {
-    if (!json_is_integer(v)) {
-      free(x);
-      tb_resp_problem(r, 400, "bad-field", "%s%s%s[%zu] must be an integer", where, *where ? "." : "", key, i);
-      return -1;
-    }
-    x[i] = json_integer_value(v);
-  }
-  *out = x;
-  if (n_out) *n_out = len;
-  return 0;
+  *len = (int64_t)json_array_size(a);
+  return a;
 }

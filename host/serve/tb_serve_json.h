@@ -31,8 +31,7 @@ int tb_req_query_num(const tb_req *q, const char *key, double lo, double hi, dou
 int tb_json_num(json_t *o, const char *key, int required, double def, double *out, const char *where, tb_resp *r);
 int tb_json_int(json_t *o, const char *key, int required, int64_t def, int64_t *out, const char *where, tb_resp *r);
 const char *tb_json_str(json_t *o, const char *key, int required, const char *where, tb_resp *r);
-/* An array member of n numbers (n < 0: any length, *n_out receives it) into a malloc'd double array. */
-int tb_json_f64s(json_t *o, const char *key, int64_t n, double **out, int64_t *n_out, const char *where, tb_resp *r);
-int tb_json_i64s(json_t *o, const char *key, int64_t n, int64_t **out, int64_t *n_out, const char *where, tb_resp *r);
+/* An array member and its length; NULL when absent and not required (*len = -1), or with a 400 problem in r. */
+json_t *tb_json_array(json_t *o, const char *key, int required, const char *where, int64_t *len, tb_resp *r);
 
 #endif

@@ -130,7 +130,7 @@ static int parse_entities(json_t *o, eval_req *q, tb_resp *r) {
   int64_t n;
   if (!json_is_object(o)) return tb_resp_problem(r, 400, "bad-field", "entities must be an object"), -1;
   if (tb_qn_known(o, keys, "entities", r)) return -1;
-  json_t *type = tb_qn_array(o, "type", 1, "entities", &n, r);
+  json_t *type = tb_json_array(o, "type", 1, "entities", &n, r);
   if (!type) return -1;
   if (n < 1) return tb_resp_problem(r, 422, "invalid-input", "/entities/type: dimension 0 is 0 (rule: N >= 1)"), -1;
   q->ent_own = tb_q_entities_new(n, json_object_get(o, "bargaining_weight") != NULL,
@@ -203,7 +203,7 @@ static int parse_columns(tb_srv *S, json_t *o, eval_req *q, tb_resp *r) {
   int64_t len[C_N];
   if (tb_qn_known(o, COLUMNS, "deals", r)) return -1;
   for (int i = 0; i < C_N; i++)
-    if (!(a[i] = tb_qn_array(o, COLUMNS[i], 1, "deals", &len[i], r))) return -1;
+    if (!(a[i] = tb_json_array(o, COLUMNS[i], 1, "deals", &len[i], r))) return -1;
   if (len[C_PARTY_PTR] < 1)
     return tb_resp_problem(r, 422, "invalid-input", "/deals/party_ptr: dimension 0 is 0 (rule: M+1 >= 1)"), -1;
   if (len[C_PARTY_PTR] - 1 > S->cfg.max_batch)

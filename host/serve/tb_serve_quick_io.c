@@ -16,7 +16,7 @@
  * column-major [S, q] right-hand side of the solve. */
 static int parse_demand(tb_srv *S, json_t *body, int64_t sectors, double **f, int64_t *q, int *single, tb_resp *r) {
   int64_t n;
-  json_t *a = tb_qn_array(body, "final_demand", 1, "", &n, r);
+  json_t *a = tb_json_array(body, "final_demand", 1, "", &n, r);
   if (!a) return -1;
   *single = n == 0 || !json_is_array(json_array_get(a, 0));
   *q = *single ? 1 : n;

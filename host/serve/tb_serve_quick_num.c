@@ -34,19 +34,6 @@ int tb_qn_value(const json_t *v, double *x) {
   return -1;
 }
 
-json_t *tb_qn_array(json_t *o, const char *key, int required, const char *where, int64_t *len, tb_resp *r) {
-  json_t *a = json_object_get(o, key);
-  *len = -1;
-  if (!a && !required) return NULL;
-  if (!json_is_array(a)) {
-    tb_resp_problem(r, 400, a ? "bad-field" : "missing-field", "%s%s%s %s", where, *where ? "." : "", key,
-                    a ? "must be an array" : "is required");
-    return NULL;
-  }
-  *len = (int64_t)json_array_size(a);
-  return a;
-}
-
 int tb_qn_f64s(const json_t *a, int64_t n, double *out, const char *where, tb_resp *r) {
   for (int64_t i = 0; i < n; i++)
     if (tb_qn_value(json_array_get(a, (size_t)i), &out[i]))

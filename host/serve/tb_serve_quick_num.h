@@ -17,9 +17,6 @@ json_t *tb_qn_reals(const double *x, int64_t n);
 json_t *tb_qn_ints(const int64_t *x, int64_t n);
 /* A JSON number or one of the three strings into *x: 0, else -1. */
 int tb_qn_value(const json_t *v, double *x);
-/* Member `key` of o as an array: *len its length; NULL with a 400 problem in r when it is missing (and
- * required) or not an array. Absent and optional: NULL, r untouched, *len = -1. */
-json_t *tb_qn_array(json_t *o, const char *key, int required, const char *where, int64_t *len, tb_resp *r);
 /* The n elements of array a into out; -1 with a 400 problem naming where[i] when one is not a number (f64)
  * or not an integer (i64). */
 int tb_qn_f64s(const json_t *a, int64_t n, double *out, const char *where, tb_resp *r);
