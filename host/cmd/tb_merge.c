@@ -24,24 +24,10 @@ typedef struct {
 
 /* A string attribute of `obj`, malloc'd. */
 static int read_str_attr(tb_h5 *f, const char *obj, const char *name, char **out) {
-  hid_t a = H5Aopen_by_name(f->id, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  if (a < 0) return TB_ERR(TB_ERR_INPUT, "%s: attribute %s of %s is missing (not a tradebal sweep file)", f->path, name, obj);
-  hid_t t = H5Aget_type(a);
-  size_t n = H5Tget_size(t);
-  int rc = TB_OK;
-  hid_t mt = H5Tcopy(t);
-  if (H5Tis_variable_str(t) > 0) {
-    char *v = NULL;
-    if (H5Aread(a, mt, &v) < 0 || !v) rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read attribute %s", f->path, name);
-    else if (!(*out = strdup(v))) rc = TB_ERR(TB_ERR_MEMORY, "out of memory");
-    H5free_memory(v);
-  } else if (!(*out = calloc(n + 1, 1))) {
-    rc = TB_ERR(TB_ERR_MEMORY, "out of memory");
-  } else if (H5Aread(a, mt, *out) < 0) {
-    rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read attribute %s", f->path, name);
-  }
-  H5Tclose(mt), H5Tclose(t), H5Aclose(a);
-  return rc;
+  int exists = 0;
+  TB_CALL(tb_h5_attr_read_str(f, obj, name, out, &exists));
+  return exists ? TB_OK
+                : TB_ERR(TB_ERR_INPUT, "%s: attribute %s of %s is missing (not a tradebal sweep file)", f->path, name, obj);
 }
 
 static int read_i64_attr(tb_h5 *f, const char *obj, const char *name, int64_t *v) {

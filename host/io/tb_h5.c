@@ -316,6 +316,31 @@ int tb_h5_attr_i32(tb_h5 *f, const char *obj, const char *name, int32_t value) {
   return attr_write(f, obj, name, H5T_NATIVE_INT32, &value);
 }
 
+int tb_h5_attr_read_str(tb_h5 *f, const char *obj, const char *name, char **out, int *exists) {
+  *out = NULL;
+  *exists = H5Aexists_by_name(f->id, obj, name, H5P_DEFAULT) > 0;
+  if (!*exists) return TB_OK;
+  hid_t a = H5Aopen_by_name(f->id, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+  int rc = TB_OK;
+  if (t < 0 || H5Tget_class(t) != H5T_STRING) {
+    rc = TB_ERR(TB_ERR_INPUT, "%s: attribute %s of %s: must be text", f->path, name, obj);
+  } else if (H5Tis_variable_str(t) > 0) {
+    char *v = NULL;
+    if (H5Aread(a, t, &v) < 0 || !v) rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read attribute %s", f->path, name);
+    else if (!(*out = strdup(v))) rc = TB_ERR(TB_ERR_MEMORY, "out of memory");
+    H5free_memory(v);
+  } else if (!(*out = calloc(H5Tget_size(t) + 1, 1))) {
+    rc = TB_ERR(TB_ERR_MEMORY, "out of memory");
+  } else if (H5Aread(a, t, *out) < 0) {
+    rc = TB_ERR(TB_ERR_INPUT, "%s: cannot read attribute %s", f->path, name);
+  }
+  if (rc) free(*out), *out = NULL;
+  if (t >= 0) H5Tclose(t);
+  if (a >= 0) H5Aclose(a);
+  return rc;
+}
+
 int tb_h5_attr_read_i64(tb_h5 *f, const char *obj, const char *name, int64_t *value, int *exists) {
   *exists = 0;
   hid_t o = H5Oopen(f->id, obj, H5P_DEFAULT);

@@ -53,6 +53,8 @@ int tb_h5_attr_strings(tb_h5 *f, const char *obj, const char *name, int n, const
 int tb_h5_attr_i64(tb_h5 *f, const char *obj, const char *name, int64_t value);
 int tb_h5_attr_i32(tb_h5 *f, const char *obj, const char *name, int32_t value);
 int tb_h5_attr_read_i64(tb_h5 *f, const char *obj, const char *name, int64_t *value, int *exists);
+/* A text attribute (fixed or variable length) as a malloc'd string; *exists 0 (and *out NULL) when absent. */
+int tb_h5_attr_read_str(tb_h5 *f, const char *obj, const char *name, char **out, int *exists);
 void tb_h5_quiet(void); /* we report HDF5 failures ourselves, in one line */
 
 #endif

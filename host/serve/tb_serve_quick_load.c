@@ -330,27 +330,12 @@ int tb_qload_deals(tb_srv *S, const char *abs, const char *rel, tb_qc_value *v, 
 /* ---- holdings ---- */
 
 /* Whether the root attribute `command` says "match": the file is a `tradebal match` output. */
-static int is_match_output(hid_t file) {
-  if (H5Aexists(file, "command") <= 0) return 0;
-  char buf[64] = "";
-  hid_t a = H5Aopen(file, "command", H5P_DEFAULT), t = a < 0 ? -1 : H5Aget_type(a), m = -1;
-  if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
-    m = H5Tcopy(H5T_C_S1);
-    if (H5Tis_variable_str(t) > 0) {
-      char *s = NULL;
-      if (m >= 0 && H5Tset_size(m, H5T_VARIABLE) >= 0 && H5Aread(a, m, &s) >= 0 && s) {
-        snprintf(buf, sizeof buf, "%s", s);
-        H5free_memory(s);
-      }
-    } else if (m >= 0 && H5Tget_size(t) < sizeof buf && H5Tset_size(m, sizeof buf) >= 0) {
-      H5Aread(a, m, buf);
-      buf[sizeof buf - 1] = 0;
-    }
-  }
-  if (m >= 0) H5Tclose(m);
-  if (t >= 0) H5Tclose(t);
-  if (a >= 0) H5Aclose(a);
-  return !strcmp(buf, "match");
+static int is_match_output(tb_h5 *f) {
+  char *cmd = NULL;
+  int exists = 0, match = !tb_h5_attr_read_str(f, "/", "command", &cmd, &exists) && cmd && !strcmp(cmd, "match");
+  tb_error_clear(); /* an unreadable attribute just means: not a match output */
+  free(cmd);
+  return match;
 }
 
 static int read_holdings(tb_h5 *f, tb_q_holdings **out) {
@@ -365,7 +350,7 @@ static int read_holdings(tb_h5 *f, tb_q_holdings **out) {
                 "`tradebal match` output)", f->path);
     goto done;
   }
-  q->N = d[0], q->R = d[1], q->from_match = is_match_output(f->id);
+  q->N = d[0], q->R = d[1], q->from_match = is_match_output(f);
   TB_ALLOC(q->hold, q->N * q->R);
   TB_GUARD(read_f64(f, "/market/holdings", q->N, q->hold));
 done:
