@@ -34,7 +34,11 @@ void tb_backend_close(tb_backend *be) {
 const char *tb_backend_name(const tb_backend *be) { return be->ops ? be->ops->name : "none"; }
 
 int tb_backend_deal_stage(tb_backend *be, const tb_deal_params *P, tb_deal_batch *B) {
-  return be->ops->deal_stage(be, P, B);
+  const int known = B->values_known;
+  if (!be->ops->reads_values) B->values_known = 0;
+  const int rc = be->ops->deal_stage(be, P, B);
+  B->values_known = known;
+  return rc;
 }
 
 int tb_backend_network_step(tb_backend *be, const tb_net_view *V, const double *x, double *xn) {

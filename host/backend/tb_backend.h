@@ -33,6 +33,9 @@ typedef struct {
   void (*finalize)(tb_backend *be);
   /* A device's free and total memory and how many devices the node has; NULL: no device (CPU). */
   int (*device_memory)(tb_backend *be, size_t *free_bytes, size_t *total_bytes, int *devices);
+  /* Non-zero: deal_stage honours tb_deal_batch.values_known (reads V, skips the flows); where it
+   * is 0, tb_backend_deal_stage evaluates the values afresh (the same bits, more work). */
+  int reads_values;
 } tb_backend_ops;
 
 struct tb_backend {

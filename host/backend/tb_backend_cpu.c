@@ -81,7 +81,7 @@ static int cpu_deal_stage(tb_backend *be, const tb_deal_params *P, tb_deal_batch
     for (int64_t d0 = 0; d0 < n; d0 += TB_CHUNK) {
       const int64_t d1 = d0 + TB_CHUNK < n ? d0 + TB_CHUNK : n;
       view.comp_pow = NULL;
-      if (st->vector_pow) {
+      if (st->vector_pow && !B->values_known) {
         const int64_t c0 = B->comp_ptr[B->party_ptr[d0]];
         const int64_t need = B->comp_ptr[B->party_ptr[d1]] - c0 + 4;
         if (need > cap) {
@@ -192,4 +192,5 @@ const tb_backend_ops tb_backend_cpu_ops = {
     .gemm = cpu_gemm,
     .finalize = cpu_finalize,
     .device_memory = NULL, /* no device */
+    .reads_values = 1,
 };

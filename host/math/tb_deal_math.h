@@ -59,6 +59,10 @@ typedef struct {
    * per deal; NaN marks a deal that does not trade (no transfer, final value = V).
    * NULL: no market, the plain section 3 split. value/status/surplus/bid stay pre-cost. */
   const double *charge;
+  /* Non-zero: `value` already holds every party's V (a run of this batch before, under any
+   * charge), so only the charge and the split are done: a backend whose ops table says
+   * reads_values skips the components and flows. */
+  int values_known;
 } tb_deal_batch;
 
 /* f_e(d) = sum_k T[type][d][k] w_k for d = 0..3 (T is [4][4][4], row-major). */
@@ -194,6 +198,20 @@ TB_HD static inline double tb_nash_root(const tb_deal_params *P, const double *s
   return G > 0.0 ? (Sa + Ci) / G : NAN;
 }
 
+/* V of party p (section 2): its components' worth summed in component order. */
+TB_HD static inline double tb_party_value(const tb_deal_params *P, const tb_deal_batch *B, int64_t p,
+                                          const tb_entity_row *e) {
+  double V = 0.0, f5[TB_NDIM];
+  tb_factors5(P, e, f5);
+  for (int64_t c = B->comp_ptr[p]; c < B->comp_ptr[p + 1]; c++) {
+    const int64_t f0 = B->flow_ptr[c];
+    const double pw = B->comp_pow ? B->comp_pow[c - B->comp_pow_base] : pow(B->comp_prob[c], e->rho1);
+    V += tb_component_value(P, e->disc, f5[B->comp_dim[c]], pw, B->flow_period + f0, B->flow_amount + f0,
+                            B->flow_ptr[c + 1] - f0);
+  }
+  return V;
+}
+
 /* Sections 2 and 3 for deal d of batch B: values, status, surplus, bid, split. */
 TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_batch *B, int64_t d) {
   const int64_t p0 = B->party_ptr[d], n = B->party_ptr[d + 1] - p0;
@@ -204,14 +222,7 @@ TB_HD static inline void tb_deal_eval(const tb_deal_params *P, const tb_deal_bat
   for (int64_t j = 0; j < n; j++) {
     const int64_t p = p0 + j;
     const tb_entity_row *e = tb_party(B, p);
-    double V = 0.0, f5[TB_NDIM];
-    tb_factors5(P, e, f5);
-    for (int64_t c = B->comp_ptr[p]; c < B->comp_ptr[p + 1]; c++) {
-      const int64_t f0 = B->flow_ptr[c];
-      const double pw = B->comp_pow ? B->comp_pow[c - B->comp_pow_base] : pow(B->comp_prob[c], e->rho1);
-      V += tb_component_value(P, e->disc, f5[B->comp_dim[c]], pw, B->flow_period + f0, B->flow_amount + f0,
-                              B->flow_ptr[c + 1] - f0);
-    }
+    const double V = B->values_known ? B->value[p] : tb_party_value(P, B, p, e);
     B->value[p] = V;
     s[j] = V / e->f[0];
     const double capped = s[j] < e->cap ? s[j] : e->cap;

@@ -25,14 +25,21 @@ double tb_draw_epsilon(const tb_draw_params *P, int draw, double epsilon) {
   return epsilon * exp(P->sigma_e * tb_draw_normal(P, 0, draw, TB_DRAW_EPSILON));
 }
 
-void tb_draw_party_rows(const tb_draw_params *P, int draw, const tb_deal_batch *b, const int64_t *entity,
-                        tb_entity_row *out) {
+void tb_draw_discounts(const tb_draw_params *P, int draw, const tb_entity_row *rows, const int64_t *which,
+                       const int64_t *entity, int64_t n, double *disc) {
 #pragma omp parallel for schedule(static)
-  for (int64_t q = 0; q < b->nparty; q++) {
-    tb_entity_row row = b->rows[b->party_row[q]];
+  for (int64_t u = 0; u < n; u++) {
+    const double v = rows[which[u]].disc;
     /* The row keeps v = 1 / (1 + r); r comes back as 1/v - 1, within an ulp of 1 + r, far below
      * any noise. With sigma_r = 0 the row is untouched, so such a draw is the deterministic run. */
-    if (P->sigma_r != 0.0) row.disc = 1.0 / (1.0 + tb_draw_rate(P, draw, entity[q], 1.0 / row.disc - 1.0));
-    out[q] = row;
+    disc[u] = P->sigma_r != 0.0 ? 1.0 / (1.0 + tb_draw_rate(P, draw, entity[u], 1.0 / v - 1.0)) : v;
+  }
+}
+
+void tb_draw_party_rows(const tb_deal_batch *b, const int64_t *slot, const double *disc, tb_entity_row *out) {
+#pragma omp parallel for schedule(static)
+  for (int64_t q = 0; q < b->nparty; q++) {
+    out[q] = b->rows[b->party_row[q]];
+    out[q].disc = disc[slot[q]];
   }
 }

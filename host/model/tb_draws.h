@@ -24,9 +24,12 @@ void tb_draw_probs(const tb_draw_params *P, int draw, int64_t c0, int64_t nc, co
 double tb_draw_rate(const tb_draw_params *P, int draw, int64_t entity, double r);
 /* epsilon exp(sigma_e z) with z of item 0. */
 double tb_draw_epsilon(const tb_draw_params *P, int draw, double epsilon);
-/* One row per party of the batch, its entity's discount factor redrawn: row q of `out` is
- * party q's (entity[q] its global id); the batch's rows then index `out` by party. */
-void tb_draw_party_rows(const tb_draw_params *P, int draw, const tb_deal_batch *b, const int64_t *entity,
-                        tb_entity_row *out);
+/* disc[u]: the discount factor of entity entity[u] (its row rows[which[u]]) redrawn: each
+ * entity once, however many parties it has. */
+void tb_draw_discounts(const tb_draw_params *P, int draw, const tb_entity_row *rows, const int64_t *which,
+                       const int64_t *entity, int64_t n, double *disc);
+/* One row per party of batch b, in party order (the kernel then reads them sequentially): party
+ * q's row with the redrawn discount factor disc[slot[q]]. */
+void tb_draw_party_rows(const tb_deal_batch *b, const int64_t *slot, const double *disc, tb_entity_row *out);
 
 #endif
