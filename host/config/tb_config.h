@@ -38,6 +38,8 @@ typedef struct {
   double memory_limit;             /* GB per rank; 0: 90% of the node's available memory over its ranks */
   double device_memory_limit;      /* GB of GPU memory per rank; 0: 90% of the device's free memory over its ranks */
   int progress; /* 0 auto, 1 always, 2 never */
+  int spill;    /* 0 auto (when the memory plan needs it), 1 always, 2 never */
+  char scratch_dir[TB_PATH_MAX]; /* spill files; "": $TMPDIR, else /tmp */
   int backend_kind;
   int threads;
   double margin_of_safety;         /* sections 4 and 8 */

@@ -123,6 +123,7 @@ static int batch_draws(const tb_config *cfg, tb_backend *be, const tb_entity_tab
     memcpy(W->bid + o, view.bid, sizeof(double) * (size_t)n);
     memcpy(W->S + o, view.surplus, sizeof(double) * (size_t)n);
     memcpy(W->status + o, view.status, (size_t)n);
+    tb_draw_tables_release(W, k, at, n);
   }
   return TB_OK;
 }
@@ -171,6 +172,7 @@ int tb_deal_pass_run(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_stats *
     }
     /* batches run in lockstep, so rank 0's fraction is the whole run's */
     tb_progress_update(&prog, (double)(k + 1) / (double)nb * (double)D->M, (double)D->M, "deals");
+    for (int p = 0; L->pass == 2 && p < L->nres; p++) tb_contrib_release(&L->c[p]);
     if (replay) continue;
     tb_run_progressed(L->M, L->pass, k + 1);
     TB_GUARD(tb_run_safe_point(J, cfg, L->M, "after batch %lld of %lld of deal pass %d", (long long)(k + 1), (long long)nb,

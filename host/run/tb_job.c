@@ -1,5 +1,7 @@
 #include "tb_job.h"
 
+#include "tb_spill.h"
+
 #include "tb_block.h"
 #include "tb_comm.h"
 #include "tb_error.h"
@@ -61,9 +63,13 @@ int tb_job_load(tb_job *J, const tb_config *cfg, const tb_input_dims *D, int cac
   J->D = *D;
   tb_mem_plan mem;
   TB_CALL(tb_memory_check(cfg, D, cache, &mem)); /* before anything sized by the input */
+  if (mem.spill) J->spill = tb_spill_dir(cfg->scratch_dir, J->spill_dir, sizeof J->spill_dir);
   if (loud && tb_comm_rank() == 0 && mem.limit > 0)
     fprintf(stderr, "[run] memory: about %.3f GB per rank of %.2f GB allowed\n", mem.total / 1073741824.0,
             mem.limit / 1073741824.0);
+  if (loud && tb_comm_rank() == 0 && mem.spill)
+    fprintf(stderr, "[run] spilling the draw tables and direct values (up to %.3f GB per rank) to files in %s\n",
+            mem.spill_bytes / 1073741824.0, J->spill);
   J->cache = cache;
   const int rank = tb_comm_rank(), size = tb_comm_size();
   const int64_t lo = tb_block_lo(D->M, rank, size), hi = tb_block_lo(D->M, rank + 1, size);

@@ -34,6 +34,8 @@ typedef struct {
   tb_deal_table T;    /* this rank's deals for funding and the market; input columns read once */
   int T_read;
   int cache;          /* keep every batch of deals in memory after the first run reads it */
+  const char *spill;  /* the scratch folder when the memory plan spills, else NULL */
+  char spill_dir[TB_PATH_MAX];
   int64_t nbatch, ncached;
   tb_batch_slot *slot; /* [nbatch] with cache */
   tb_deal_buffers B;   /* the one reused buffer without cache */

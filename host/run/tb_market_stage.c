@@ -80,6 +80,7 @@ static int market_draw(tb_job *J, const tb_config *cfg, tb_run_result *M, int k,
     tb_policy_result_keep_totals(&M->res[i]);
   }
 done:
+  tb_draw_tables_release(&M->W, k, 0, M->W.n);
   tb_market_book_free(&MB);
   tb_funding_free(&F);
   return rc;

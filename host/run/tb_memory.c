@@ -4,10 +4,12 @@
 #include "tb_deal_math.h"
 #include "tb_stream.h"
 #include "tb_comm.h"
+#include "tb_spill.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static const char *const PART[TB_MEM_NPARTS] = {"deal table", "draw tables", "deal batch", "entities",
@@ -42,18 +44,24 @@ static double batch_bytes(const tb_input_dims *D, double b) {
   return b * (37.0 + p * (80.0 + sizeof(tb_entity_row)) + c * 17.0 + f * 12.0);
 }
 
-void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache, tb_mem_plan *P) {
+void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache, int spill,
+                        tb_mem_plan *P) {
   memset(P, 0, sizeof *P);
+  P->spill = spill;
   const rank_share r = share_of(cfg, D, ranks, cache);
   const double n = r.n, ne = r.ne, p = r.p, b = r.b, K = (double)cfg->draws;
   const double Q = (double)cfg->npolicies, RT = (double)D->R * (double)D->T, S = (double)D->S;
   /* tb_deal_table, the market book's order and prefix sums, and while it is built its sort keys and scratch */
   P->part[TB_MEM_DEALS] = n * (50.0 + 24.0 + 24.0);
-  P->part[TB_MEM_DRAWS] = K * n * 17.0;
+  /* spilled: one draw's tables while its market runs, and a batch's draws as pass 1 writes them */
+  P->part[TB_MEM_DRAWS] = spill ? fmin(K, 1.0) * n * 17.0 + K * b * 17.0 : K * n * 17.0;
   P->part[TB_MEM_BATCH] = batch_bytes(D, b);
   P->part[TB_MEM_ENTITIES] = ne * sizeof(tb_entity_row);
   /* per policy: [R,T] tables, outcomes, pass 2's direct values (16 bytes a traded party); draws keep totals */
-  P->part[TB_MEM_POLICIES] = Q * (64.0 * RT + n + n * p * 16.0 + 16.0 * S) + Q * K * (400.0 + 16.0 * S);
+  P->part[TB_MEM_POLICIES] = Q * (64.0 * RT + n + 16.0 * S) + Q * K * (400.0 + 16.0 * S) +
+                             (spill ? Q * b * p * 16.0 : Q * n * p * 16.0);
+  /* spilled files: every draw's tables, and at most every party's direct value for each policy */
+  P->spill_bytes = spill ? K * n * 17.0 + Q * n * p * 16.0 : 0.0;
   P->part[TB_MEM_NETWORK] = ceil_div((double)D->E, ranks) * 16.0 + ne * 8.0 * 8.0;
   P->part[TB_MEM_IO] = 4.0 * S * S * 8.0;
   P->data = sum(P->part, TB_MEM_NPARTS);
@@ -128,13 +136,38 @@ static void remedy(const tb_config *cfg, const tb_input_dims *D, const tb_mem_pl
     snprintf(out + used, size - used, " or run.batch_deals = %.0f", fmax(1.0, floor((room - other) / per)));
 }
 
+/* Free bytes of the scratch folder, the smallest over the ranks; < 0 when it cannot be read. */
+static int scratch_free(const tb_config *cfg, double *bytes, char *dir, int size) {
+  struct statvfs v;
+  tb_spill_dir(cfg->scratch_dir, dir, size);
+  *bytes = statvfs(dir, &v) == 0 ? (double)v.f_bavail * (double)v.f_frsize : -1.0;
+  return tb_comm_allreduce_f64(bytes, 1, TB_OP_MIN);
+}
+
 int tb_memory_check(const tb_config *cfg, const tb_input_dims *D, int cache, tb_mem_plan *P) {
-  tb_memory_estimate(cfg, D, tb_comm_size(), cache, P);
+  tb_memory_estimate(cfg, D, tb_comm_size(), cache, cfg->spill == 1, P);
   double base = resident_now();
   TB_CALL(tb_comm_allreduce_f64(&base, 1, TB_OP_MAX));
-  P->base = base, P->total = P->data + base;
   find_limit(cfg, P);
   TB_CALL(tb_comm_allreduce_f64(&P->limit, 1, TB_OP_MIN)); /* the tightest node decides, on every rank alike */
+  P->base = base, P->total = P->data + base;
+  if (cfg->spill == 0 && P->limit > 0 && P->total > P->limit) { /* auto: spill when that is what fits */
+    tb_mem_plan S = *P;
+    tb_memory_estimate(cfg, D, tb_comm_size(), cache, 1, &S);
+    S.base = base, S.total = S.data + base, S.limit = P->limit;
+    memcpy(S.limit_from, P->limit_from, sizeof S.limit_from);
+    if (S.total < P->total) *P = S;
+  }
+  if (P->spill) {
+    char dir[TB_PATH_MAX];
+    double avail = 0;
+    TB_CALL(scratch_free(cfg, &avail, dir, sizeof dir));
+    const double need = P->spill_bytes * tb_comm_local_size();
+    if (avail >= 0 && need > avail)
+      return TB_ERR(TB_ERR_MEMORY, "%s: the run spills up to %.2f GB per rank to %s (run.scratch_dir) but it has "
+                    "%.2f GB free for the node's %d rank(s); free space there, set run.scratch_dir, or use more nodes",
+                    cfg->input_file, P->spill_bytes / GB, dir, avail / GB, tb_comm_local_size());
+  }
   if (P->limit <= 0 || P->total <= P->limit) return TB_OK;
   char parts[512], way[320];
   describe(P, parts, sizeof parts);

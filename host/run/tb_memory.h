@@ -15,11 +15,14 @@ typedef struct {
   double data, base, total;   /* the parts' sum; what the process holds already (libraries); both */
   double limit;               /* bytes per rank allowed; <= 0: no limit known */
   char limit_from[320];       /* where the limit comes from, for messages */
+  int spill;                  /* the draw tables and direct values go to scratch files (run.spill) */
+  double spill_bytes;         /* the most those files may hold per rank */
 } tb_mem_plan;
 
 /* The estimate for this communicator's ranks; `cache` when every batch stays in memory (sweeps). */
-void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache, tb_mem_plan *P);
-/* Estimate, find the limit (run.memory_limit, else 90% of what this node has available shared by
+void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache, int spill,
+                        tb_mem_plan *P);
+/* Estimate (spilling when run.spill says so, or when `auto` and only spilling fits), find the limit (run.memory_limit, else 90% of what this node has available shared by
  * its ranks) and refuse with TB_ERR_MEMORY, the numbers and a way out when over it. Collective. */
 int tb_memory_check(const tb_config *cfg, const tb_input_dims *D, int cache, tb_mem_plan *P);
 

@@ -10,20 +10,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* b_e: a policy's direct values summed by entity in deal order (the contributions travel to
- * the entity's owner grouped by source rank, which is deal order). */
-static int direct_values(const tb_input_dims *D, const tb_contrib *c, int64_t lo, int64_t n, double *b) {
+/* Items a rank routes at once: 64 MiB of (entity, value), so routing needs no copy of the whole list. */
+#define TB_ROUTE_CHUNK ((int64_t)1 << 22)
+
+/* b_e: a policy's direct values summed by entity in deal order. Source ranks take turns (rank 0's
+ * items, in its deal order, then rank 1's...), each in chunks, and the owner adds them as they
+ * come: the order of the whole list at any rank count, in bounded memory. */
+static int direct_values(const tb_input_dims *D, tb_contrib *c, int64_t lo, int64_t n, double *b) {
   int rc = TB_OK;
+  const int size = tb_comm_size(), rank = tb_comm_rank();
   int *dest = NULL;
-  int64_t nrecv = 0;
-  tb_direct_item *recv = NULL;
-  TB_ALLOC(dest, c->n);
-  for (int64_t k = 0; k < c->n; k++) dest[k] = tb_block_owner(D->N, tb_comm_size(), c->v[k].entity);
-  TB_GUARD(tb_comm_route(c->v, dest, c->n, sizeof(tb_direct_item), (void **)&recv, &nrecv));
+  int64_t *chunks = NULL;
+  TB_ALLOC(dest, c->n < TB_ROUTE_CHUNK ? (c->n ? c->n : 1) : TB_ROUTE_CHUNK);
+  TB_ALLOC(chunks, size);
+  memset(chunks, 0, sizeof(int64_t) * (size_t)size);
+  chunks[rank] = (c->n + TB_ROUTE_CHUNK - 1) / TB_ROUTE_CHUNK;
+  TB_GUARD(tb_comm_allreduce_i64(chunks, size, TB_OP_SUM));
   memset(b, 0, sizeof(double) * (size_t)n);
-  for (int64_t k = 0; k < nrecv; k++) b[recv[k].entity - lo] += recv[k].value;
+  for (int src = 0; src < size; src++)
+    for (int64_t j = 0; j < chunks[src]; j++) {
+      const int64_t at = j * TB_ROUTE_CHUNK, m = src != rank ? 0 : c->n - at < TB_ROUTE_CHUNK ? c->n - at : TB_ROUTE_CHUNK;
+      const tb_direct_item *items = c->v + (src == rank ? at : 0);
+      tb_direct_item *recv = NULL;
+      int64_t nrecv = 0;
+      for (int64_t k = 0; k < m; k++) dest[k] = tb_block_owner(D->N, size, items[k].entity);
+      TB_GUARD(tb_comm_route(items, dest, m, sizeof(tb_direct_item), (void **)&recv, &nrecv));
+      for (int64_t k = 0; k < nrecv; k++) b[recv[k].entity - lo] += recv[k].value;
+      free(recv);
+      if (c->f.p && m) tb_spill_release(&c->f, items, m * (int64_t)sizeof(tb_direct_item));
+    }
 done:
-  free(dest), free(recv);
+  free(dest), free(chunks);
   return rc;
 }
 

@@ -15,7 +15,7 @@ static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, tb_run_stats *S, i
   double *charge = NULL;
   M->T = J->T;
   M->trade = J->trade;
-  TB_GUARD(tb_comm_agree(tb_draw_tables_alloc(&M->W, (int)cfg->draws, J->T.n)));
+  TB_GUARD(tb_comm_agree(tb_draw_tables_alloc(&M->W, (int)cfg->draws, J->T.n, J->spill)));
   if (tb_run_resuming(J)) {
     TB_GUARD(tb_comm_agree(tb_ckpt_get(J->ck, "progress", &M->from, sizeof M->from)));
     M->got = M->from;
@@ -32,6 +32,8 @@ static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, tb_run_stats *S, i
   rc = tb_comm_agree((M->contribs = calloc((size_t)M->nres, sizeof(tb_contrib))) ? TB_OK
                      : TB_ERR(TB_ERR_MEMORY, "out of memory"));
   if (rc) goto done;
+  tb_draw_tables_free(&M->W); /* every draw's market ran: room for pass 2 */
+  for (int p = 0; J->spill && p < M->nres; p++) TB_GUARD(tb_comm_agree(tb_contrib_spill(&M->contribs[p], J->spill, J->D.P)));
   if (tb_run_resuming(J)) TB_GUARD(tb_comm_agree(tb_run_restore_contribs(J->ck, M)));
   tb_deal_pass L2 = {2, &M->W, &M->T, &M->MB, M->res, M->nres, M->best, charge, M->contribs, M};
   S->passes = 1 + M->nres;

@@ -11,34 +11,73 @@
 #include <string.h>
 
 int tb_contrib_push(tb_contrib *c, int64_t e, double v) {
-  TB_CALL(tb_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(tb_direct_item), "the direct values"));
+  if (c->f.p && c->n == c->cap) return TB_ERR(TB_ERR_INTERNAL, "more direct values than the input has parties");
+  if (!c->f.p) TB_CALL(tb_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(tb_direct_item), "the direct values"));
   c->v[c->n++] = (tb_direct_item){e, v};
   return TB_OK;
 }
 
-int tb_draw_tables_alloc(tb_draw_tables *W, int K, int64_t n) {
+int tb_contrib_spill(tb_contrib *c, const char *dir, int64_t cap) {
+  /* a sparse file: only the items pushed take disk, and only those not yet released take memory */
+  TB_CALL(tb_spill_map(&c->f, dir, (cap > 0 ? cap : 1) * (int64_t)sizeof(tb_direct_item), "the direct values"));
+  c->v = c->f.p, c->cap = cap > 0 ? cap : 1, c->n = c->released = 0;
+  return TB_OK;
+}
+
+void tb_contrib_release(tb_contrib *c) {
+  tb_spill_release(&c->f, c->v + c->released, (c->n - c->released) * (int64_t)sizeof(tb_direct_item));
+  c->released = c->n;
+}
+
+void tb_contrib_free(tb_contrib *c) {
+  if (c->f.p) tb_spill_free(&c->f);
+  else free(c->v);
+  c->v = NULL, c->n = c->cap = c->released = 0;
+}
+
+int tb_draw_tables_alloc(tb_draw_tables *W, int K, int64_t n, const char *dir) {
   int rc = TB_OK;
   memset(W, 0, sizeof *W);
+  W->f.fd = -1;
   W->K = K, W->n = n;
   if (!K) return TB_OK;
+  const int64_t kn = (int64_t)K * n;
   if ((double)K * (double)n * 17.0 > 0.5 * (double)INT64_MAX)
     return TB_ERR(TB_ERR_USAGE, "assessment.draws = %d over %lld deals on a rank is too large", K, (long long)n);
-  TB_ALLOC(W->bid, (int64_t)K * n);
-  TB_ALLOC(W->S, (int64_t)K * n);
-  TB_ALLOC(W->status, (int64_t)K * n);
+  if (dir) { /* zero-filled, like the file; bid, S, then status, each [K * n] */
+    TB_CALL(tb_spill_map(&W->f, dir, 17 * (kn > 0 ? kn : 1), "the draw tables"));
+    W->bid = W->f.p, W->S = W->bid + kn, W->status = (uint8_t *)(W->S + kn);
+    return TB_OK;
+  }
+  TB_ALLOC(W->bid, kn);
+  TB_ALLOC(W->S, kn);
+  TB_ALLOC(W->status, kn);
   /* zeroed: a checkpoint taken part way through pass 1 saves the tables whole */
-  memset(W->bid, 0, sizeof(double) * (size_t)(K * n)), memset(W->S, 0, sizeof(double) * (size_t)(K * n));
-  memset(W->status, 0, sizeof(uint8_t) * (size_t)(K * n));
+  memset(W->bid, 0, sizeof(double) * (size_t)kn), memset(W->S, 0, sizeof(double) * (size_t)kn);
+  memset(W->status, 0, sizeof(uint8_t) * (size_t)kn);
 done:
   return rc;
 }
 
+void tb_draw_tables_release(const tb_draw_tables *W, int k, int64_t at, int64_t len) {
+  const int64_t o = (int64_t)k * W->n + at;
+  tb_spill_release(&W->f, W->bid + o, 8 * len);
+  tb_spill_release(&W->f, W->S + o, 8 * len);
+  tb_spill_release(&W->f, W->status + o, len);
+}
+
+void tb_draw_tables_free(tb_draw_tables *W) {
+  if (W->f.p) tb_spill_free(&W->f);
+  else free(W->bid), free(W->S), free(W->status);
+  W->bid = W->S = NULL, W->status = NULL;
+}
+
 void tb_run_result_free_parts(tb_run_result *M) {
-  for (int p = 0; M->contribs && p < M->nres; p++) free(M->contribs[p].v);
+  for (int p = 0; M->contribs && p < M->nres; p++) tb_contrib_free(&M->contribs[p]);
   free(M->contribs);
   free(M->net);
   for (int p = 0; p < M->nall; p++) tb_policy_result_free(&M->res[p]);
-  free(M->W.bid), free(M->W.S), free(M->W.status);
+  tb_draw_tables_free(&M->W);
   tb_assessment_free(&M->A);
   free(M->res);
   tb_market_book_free(&M->MB);
@@ -59,6 +98,7 @@ static int config_identity(const tb_config *cfg, char hex[65]) {
   c->ckpt_every = c->walltime = 0;
   c->ckpt_periods = 0;
   c->memory_limit = c->device_memory_limit = 0;
+  c->spill = 0, c->scratch_dir[0] = 0; /* where state is kept does not change results */
   TB_GUARD(tb_config_dump(c, text, TB_CONFIG_TEXT_MAX));
   tb_sha256_mem(text, strlen(text), hex);
 done:
@@ -169,6 +209,8 @@ static int save_state(tb_job *J, const tb_config *cfg, tb_run_result *M) {
   int rc = tb_comm_agree(list_state(cfg, &J->D, M, &L, &pack));
   for (int i = 0; !rc && i < L.n; i++) L.v[i].name = L.name[i];
   if (!rc) rc = tb_ckpt_write(J->ck, L.v, L.n);
+  for (int k = 0; k < M->W.K && M->W.f.p; k++) tb_draw_tables_release(&M->W, k, 0, M->W.n); /* read to write */
+  for (int p = 0; M->contribs && p < M->nres; p++) M->contribs[p].released = 0, tb_contrib_release(&M->contribs[p]);
   free(L.v), free(L.name), free(pack);
   return rc;
 }
@@ -248,8 +290,21 @@ int tb_run_restore_contribs(const tb_ckpt *C, tb_run_result *M) {
     char name[48];
     int64_t bytes = -1;
     snprintf(name, sizeof name, "contrib.%d", p);
-    TB_CALL(tb_ckpt_get_alloc(C, name, (void **)&M->contribs[p].v, &bytes));
-    M->contribs[p].n = M->contribs[p].cap = bytes / (int64_t)sizeof(tb_direct_item);
+    tb_contrib *c = &M->contribs[p];
+    if (c->f.p) { /* spilled: into the mapping (its capacity is every party of the input) */
+      if (!tb_ckpt_has(C, name)) return TB_ERR(TB_ERR_INPUT, "checkpoint: %s missing", name);
+      void *tmp = NULL;
+      TB_CALL(tb_ckpt_get_alloc(C, name, &tmp, &bytes));
+      c->n = bytes / (int64_t)sizeof(tb_direct_item);
+      if (c->n > c->cap) c->n = 0, bytes = -1;
+      else memcpy(c->v, tmp, (size_t)bytes);
+      free(tmp);
+      if (bytes < 0) return TB_ERR(TB_ERR_INPUT, "checkpoint: %s holds more direct values than parties", name);
+      tb_contrib_release(c);
+      continue;
+    }
+    TB_CALL(tb_ckpt_get_alloc(C, name, (void **)&c->v, &bytes));
+    c->n = c->cap = bytes / (int64_t)sizeof(tb_direct_item);
   }
   return TB_OK;
 }
@@ -259,5 +314,7 @@ int tb_run_restore_tables(const tb_ckpt *C, tb_run_result *M) {
   if (!M->W.K || M->from.draws >= M->W.K || !M->from.pass1) return TB_OK;
   TB_CALL(tb_ckpt_get(C, "draws.bid", M->W.bid, 8 * kn));
   TB_CALL(tb_ckpt_get(C, "draws.S", M->W.S, 8 * kn));
-  return tb_ckpt_get(C, "draws.status", M->W.status, kn);
+  TB_CALL(tb_ckpt_get(C, "draws.status", M->W.status, kn));
+  for (int k = 0; k < M->W.K; k++) tb_draw_tables_release(&M->W, k, 0, M->W.n);
+  return TB_OK;
 }

@@ -11,6 +11,7 @@
 #include "tb_job.h"
 #include "tb_network.h"
 #include "tb_policy_sim.h"
+#include "tb_spill.h"
 
 #include <stdint.h>
 
@@ -23,6 +24,8 @@ typedef struct {
 typedef struct {
   int64_t n, cap;
   tb_direct_item *v;
+  tb_spill f;       /* spilled: v is this mapping, cap fixed (the input's parties) */
+  int64_t released; /* items handed back to the page cache so far */
 } tb_contrib;
 
 /* Section 8: what funding and the market need of every deal in every draw, [K * n] each
@@ -32,6 +35,7 @@ typedef struct {
   int64_t n;
   double *bid, *S;
   uint8_t *status;
+  tb_spill f; /* spilled: the three tables live in this mapping */
 } tb_draw_tables;
 
 /* How far a run got: the units whose results its state holds, which a resumed run skips. */
@@ -71,7 +75,16 @@ static inline void tb_run_progressed(tb_run_result *M, int pass, int64_t k) {
 }
 
 int tb_contrib_push(tb_contrib *c, int64_t e, double v);
-int tb_draw_tables_alloc(tb_draw_tables *W, int K, int64_t n);
+/* Direct values kept in a scratch file of `cap` items under `dir` rather than in memory. */
+int tb_contrib_spill(tb_contrib *c, const char *dir, int64_t cap);
+/* Hand the items pushed since the last call back to the page cache (spilled only). */
+void tb_contrib_release(tb_contrib *c);
+void tb_contrib_free(tb_contrib *c);
+/* K tables of n deals, zeroed; in a scratch file under `dir` when dir is not NULL. */
+int tb_draw_tables_alloc(tb_draw_tables *W, int K, int64_t n, const char *dir);
+/* Hand draw k's deals [at, at + len) back to the page cache (spilled only). */
+void tb_draw_tables_release(const tb_draw_tables *W, int k, int64_t at, int64_t len);
+void tb_draw_tables_free(tb_draw_tables *W);
 /* Free everything M owns (not the job's deal table or base trade). */
 void tb_run_result_free_parts(tb_run_result *M);
 /* The checkpoint parameters of cfg, with the identity of its model configuration. */
