@@ -78,6 +78,15 @@ int main(int argc, char **argv) {
   const double out_bytes = 24.0 * D.P + 17.0 * D.M;
   const double bytes = in_bytes + out_bytes;
   double t[64];
+  /* TB_BENCH_ABLATE=noflows (issue 25, a study, not a result): every component without cash
+   * flows, so the stage runs everything but the flow loop; the time it saves bounds what any
+   * faster flow loop (SIMD lanes over components included) could gain. */
+  int64_t *noflows = NULL;
+  if (getenv("TB_BENCH_ABLATE") && !strcmp(getenv("TB_BENCH_ABLATE"), "noflows")) {
+    noflows = calloc((size_t)B.b.ncomp + 1, sizeof *noflows);
+    if (noflows) B.b.flow_ptr = noflows;
+    printf("# TB_BENCH_ABLATE=noflows: every component's cash flows removed (an ablation; outputs meaningless)\n");
+  }
   tb_backend_deal_stage(&be, &P, &B.b); /* warm-up */
   for (int r = 0; r < reps; r++) {
     double t0 = tb_now();

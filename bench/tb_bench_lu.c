@@ -2,7 +2,8 @@
  * backend (cpu: LAPACKE dgetrf on OpenBLAS; cuda: cuSOLVER getrf) against the peer of that
  * backend in the same run: SciPy's lu_factor (bench/peers/scipy_lu.py) or CuPy's
  * (bench/peers/cupy_lu.py). tradebal's time starts from A in host memory: it includes forming
- * I - A, the column-sum check and, on a GPU, the upload; so does the CuPy row it is compared to.
+ * I - A, the column-sum check and, on a GPU, the upload; so do the SciPy row it is compared to (forming
+ * I - A and checking column sums in NumPy) and the CuPy row (the upload).
  * Usage: tb_bench_lu [S] [REPEATS] [cpu|cuda] */
 #include "tb_backend.h"
 #include "tb_bench.h"
@@ -77,7 +78,9 @@ int main(int argc, char **argv) {
         0);
   } else {
     peer = peer_seconds("scipy_lu.py", S, reps, "seconds", note, sizeof note);
-    row("SciPy lu_factor (same BLAS)", peer, flop, sec);
+    row("SciPy I - A, check, lu_factor (same BLAS)", peer, flop, sec);
+    row("SciPy lu_factor alone (for scale)", peer_seconds("scipy_lu.py", S, reps, "factor_seconds", NULL, 0), flop,
+        0);
   }
   char name[64], size[32];
   snprintf(name, sizeof name, "Leontief LU (%s)", gpu ? "cuda" : "cpu");

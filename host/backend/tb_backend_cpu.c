@@ -45,6 +45,14 @@ typedef struct {
 static int cpu_init(tb_backend *be) {
 #ifdef _OPENMP
   if (be->threads > 0) omp_set_num_threads(be->threads);
+#if defined(TB_HAVE_LAPACKE) && defined(OPENBLAS_VERSION)
+  /* OpenBLAS (Debian's is the pthreads build) keeps its own thread pool, sized from
+   * OPENBLAS_NUM_THREADS, else OMP_NUM_THREADS, else all cores; backend.threads never reached it.
+   * With `threads = 1` a rank at 2 ranks a node then ran its LU on 2 more threads per rank, and
+   * its workers busy-wait after each call on cores the OpenMP loops need next. One budget for
+   * both: a rank's BLAS gets the threads its OpenMP loops get. */
+  openblas_set_num_threads(omp_get_max_threads());
+#endif
 #endif
   cpu_state *st = calloc(1, sizeof *st);
   if (!st) return TB_ERR(TB_ERR_MEMORY, "out of memory for the CPU backend");
