@@ -86,7 +86,7 @@ static inline void tb_synth_batch(tb_synth *x, int64_t nd, int wide, int64_t nen
   x->bid = malloc(sizeof(double) * nd);
   x->b = (tb_deal_batch){nd, np, nc, nf, x->pp, x->pr, x->imp, x->tv, x->cp, x->cd, x->cpr, x->fp,
                          x->ft, x->fa, x->rows, nent, nent, x->val, x->tr, x->fv, x->st, x->sur, x->bid,
-                         NULL, 0, NULL};
+                         NULL, 0, NULL, 0};
 }
 
 /* Every output in one array: value, transfer, final_value [P each], surplus, bid [M each],

@@ -54,7 +54,7 @@ static void eval(const tb_deal_params *P, const deal_spec *s, deal_out *o) {
   o->b = (tb_deal_batch){1, s->n, c, f, o->party_ptr, o->party_row, &o->importer, &o->trade_value,
                          o->comp_ptr, o->comp_dim, o->comp_prob, o->flow_ptr, o->flow_period,
                          o->flow_amount, s->row, s->n, 0, o->value, o->transfer, o->final_value, &o->status,
-                         &o->surplus, &o->bid, NULL, 0, NULL};
+                         &o->surplus, &o->bid, NULL, 0, NULL, 0};
   tb_deal_eval(P, &o->b, 0);
 }
 
