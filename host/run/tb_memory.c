@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static const char *const PART[TB_MEM_NPARTS] = {"deal table", "draw tables", "deal batch", "entities",
-                                                "policy results", "network", "IO tables"};
+                                                "policy results", "direct values", "network", "IO tables"};
 static const double GB = 1073741824.0;
 
 static double ceil_div(double a, double b) { return ceil(a / (b > 0 ? b : 1)); }
@@ -57,14 +57,19 @@ void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks,
   P->part[TB_MEM_DRAWS] = spill ? fmin(K, 1.0) * n * 17.0 + K * b * 17.0 : K * n * 17.0;
   P->part[TB_MEM_BATCH] = batch_bytes(D, b);
   P->part[TB_MEM_ENTITIES] = ne * sizeof(tb_entity_row);
-  /* per policy: [R,T] tables, outcomes, pass 2's direct values (16 bytes a traded party); draws keep totals */
-  P->part[TB_MEM_POLICIES] = Q * (64.0 * RT + n + 16.0 * S) + Q * K * (400.0 + 16.0 * S) +
-                             (spill ? Q * b * p * 16.0 : Q * n * p * 16.0);
+  /* per policy: [R,T] tables and outcomes; draws keep totals */
+  P->part[TB_MEM_POLICIES] = Q * (64.0 * RT + n + 16.0 * S) + Q * K * (400.0 + 16.0 * S);
+  /* pass 2's direct values, 16 bytes a party of a traded deal (about 3 in 4 trade; the list grows by
+   * doubling); spilled: one batch's, and a routed chunk */
+  P->part[TB_MEM_DIRECT] = spill ? Q * b * p * 16.0 + (16.0 + 16.0 + 4.0) * fmin(4194304.0, n * p) : Q * n * p * 16.0;
   /* spilled files: every draw's tables, and at most every party's direct value for each policy */
   P->spill_bytes = spill ? K * n * 17.0 + Q * n * p * 16.0 : 0.0;
   P->part[TB_MEM_NETWORK] = ceil_div((double)D->E, ranks) * 16.0 + ne * 8.0 * 8.0;
   P->part[TB_MEM_IO] = 4.0 * S * S * 8.0;
-  P->data = sum(P->part, TB_MEM_NPARTS);
+  /* pass 1 and the markets hold the draw tables, pass 2 and the network stage the direct values and the
+   * network (the tables are freed in between): the peak is the larger of the two */
+  const double second = P->part[TB_MEM_DIRECT] + P->part[TB_MEM_NETWORK];
+  P->data = sum(P->part, TB_MEM_NPARTS) - fmin(P->part[TB_MEM_DRAWS], second);
 }
 
 /* Resident bytes of this process now: the libraries and what is loaded already. */

@@ -7,12 +7,12 @@
 #include "tb_validate.h"
 #include "tb_backend.h"
 
-enum { TB_MEM_DEALS, TB_MEM_DRAWS, TB_MEM_BATCH, TB_MEM_ENTITIES, TB_MEM_POLICIES, TB_MEM_NETWORK, TB_MEM_IO,
-       TB_MEM_NPARTS };
+enum { TB_MEM_DEALS, TB_MEM_DRAWS, TB_MEM_BATCH, TB_MEM_ENTITIES, TB_MEM_POLICIES, TB_MEM_DIRECT, TB_MEM_NETWORK,
+       TB_MEM_IO, TB_MEM_NPARTS };
 
 typedef struct {
   double part[TB_MEM_NPARTS]; /* bytes per rank of each kind of data (the largest rank's share) */
-  double data, base, total;   /* the parts' sum; what the process holds already (libraries); both */
+  double data, base, total;   /* the peak of the parts (below); what the process holds already (libraries); both */
   double limit;               /* bytes per rank allowed; <= 0: no limit known */
   char limit_from[320];       /* where the limit comes from, for messages */
   int spill;                  /* the draw tables and direct values go to scratch files (run.spill) */
