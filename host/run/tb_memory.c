@@ -62,8 +62,8 @@ void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks,
   /* pass 2's direct values, 16 bytes a party of a traded deal (about 3 in 4 trade; the list grows by
    * doubling); spilled: one batch's, and a routed chunk */
   P->part[TB_MEM_DIRECT] = spill ? Q * b * p * 16.0 + (16.0 + 16.0 + 4.0) * fmin(4194304.0, n * p) : Q * n * p * 16.0;
-  /* spilled files: every draw's tables, and at most every party's direct value for each policy */
-  P->spill_bytes = spill ? K * n * 17.0 + Q * n * p * 16.0 : 0.0;
+  /* spilled files: every draw's tables, later at most every party's direct value for each policy */
+  P->spill_bytes = spill ? fmax(K * n * 17.0, Q * n * p * 16.0) : 0.0; /* the tables' file is gone before pass 2 */
   P->part[TB_MEM_NETWORK] = ceil_div((double)D->E, ranks) * 16.0 + ne * 8.0 * 8.0;
   P->part[TB_MEM_IO] = 4.0 * S * S * 8.0;
   /* pass 1 and the markets hold the draw tables, pass 2 and the network stage the direct values and the
