@@ -62,6 +62,7 @@ int tb_market_book_build(tb_market_book *B, const tb_deal_table *D, int64_t R, i
       key[at] = bid_key(D->bid[i]), B->order[at] = i;
     }
   TB_ALLOC(B->prefix, 2 * (ne + nk));
+  TB_ALLOC(B->e, ne ? ne : 1);
 #pragma omp parallel for schedule(dynamic, 1)
   for (int64_t k = 0; k < nk; k++) {
     const int64_t a = B->seg[k], n = B->seg[k + 1] - a;
@@ -69,7 +70,11 @@ int tb_market_book_build(tb_market_book *B, const tb_deal_table *D, int64_t R, i
     B->pre0[k] = a + k;
     double *p = B->prefix + 2 * B->pre0[k];
     p[0] = p[1] = 0.0;
-    for (int64_t j = 0; j < n; j++) tb_dd_prefix_next(p + 2 * j, D->m[B->order[a + j]]);
+    for (int64_t j = 0; j < n; j++) {
+      const int64_t i = B->order[a + j];
+      tb_dd_prefix_next(p + 2 * j, D->m[i]);
+      B->e[a + j] = (tb_book_deal){D->bid[i], D->m[i], D->S[i], D->exp[i], D->sector[i]};
+    }
   }
 done:
   free(key), free(tk), free(tv), free(fill);
@@ -77,8 +82,13 @@ done:
 }
 
 void tb_market_book_free(tb_market_book *B) {
-  free(B->order), free(B->seg), free(B->prefix), free(B->pre0);
+  free(B->order), free(B->seg), free(B->prefix), free(B->pre0), free(B->e);
   memset(B, 0, sizeof *B);
+}
+
+void tb_market_book_compact(tb_market_book *B) {
+  free(B->e);
+  B->e = NULL;
 }
 
 /* ---- the deals' demand in the certificate markets of one period ---- */
@@ -199,28 +209,33 @@ static double premium_at(const tb_market_book *B, const tb_policy_result *r, int
 
 /* Which of period t's deals trade; their exports, imports and surplus, summed globally. */
 static int period_deals(const tb_market_book *B, tb_policy_result *r, sim_state *S, int64_t t) {
-  const tb_deal_table *D = B->deals;
   const int64_t R = B->R;
   memset(S->sums, 0, sizeof(double) * (size_t)(4 * R + 2));
-  for (int64_t k = market_key(B, t, -1); k < market_key(B, t + 1, -1); k++)
+  if (!B->e) return TB_ERR(TB_ERR_INTERNAL, "policy run on a compacted market book");
+  for (int64_t k = market_key(B, t, -1); k < market_key(B, t + 1, -1); k++) {
+    /* one market: one import region g and premium; its deals in book order, as records */
+    const int64_t g = k - market_key(B, t, -1) - 1;
+    const double prem = premium_at(B, r, g, t);
+    const int blocks = g >= 0 && r->covered[g];
+    const uint8_t blocked = r->kind == TB_POLICY_TARIFF ? TB_OUT_TARIFF_BLOCKED : TB_OUT_CERT_BLOCKED;
     for (int64_t j = B->seg[k]; j < B->seg[k + 1]; j++) {
-      const int64_t i = B->order[j], g = D->imp[i];
-      const double prem = premium_at(B, r, g, t);
-      if (g >= 0 && r->covered[g] && !(D->bid[i] > prem)) {
-        r->outcome[i] = r->kind == TB_POLICY_TARIFF ? TB_OUT_TARIFF_BLOCKED : TB_OUT_CERT_BLOCKED;
-        S->count[r->outcome[i]]++;
+      const tb_book_deal *d = &B->e[j];
+      if (blocks && !(d->bid > prem)) {
+        r->outcome[B->order[j]] = blocked;
+        S->count[blocked]++;
         continue;
       }
-      r->outcome[i] = TB_OUT_TRADED;
+      r->outcome[B->order[j]] = TB_OUT_TRADED;
       S->count[0]++;
       if (g >= 0) {
-        tb_dd_add(S->sums + 2 * D->exp[i], D->m[i]);
-        tb_dd_add(S->sums + 2 * (R + g), D->m[i]);
-        if (D->exp[i] == B->home) tb_dd_add(S->sector + 2 * D->sector[i], D->m[i]);
-        if (g == B->home) tb_dd_add(S->sector + 2 * (B->S + D->sector[i]), D->m[i]);
+        tb_dd_add(S->sums + 2 * d->exp, d->m);
+        tb_dd_add(S->sums + 2 * (R + g), d->m);
+        if (d->exp == B->home) tb_dd_add(S->sector + 2 * d->sector, d->m);
+        if (g == B->home) tb_dd_add(S->sector + 2 * (B->S + d->sector), d->m);
       }
-      tb_dd_add(S->sums + 4 * R, D->S[i] - prem * D->m[i]); /* prem is finite: the deal bid above it */
+      tb_dd_add(S->sums + 4 * R, d->S - prem * d->m); /* prem is finite: the deal bid above it */
     }
+  }
   return tb_comm_sum_dd(S->sums, (int)(2 * R + 1));
 }
 

@@ -18,7 +18,15 @@ typedef struct {
   int64_t *seg;    /* [R*T + 1]: market (t, r) is order[seg[t*R + r] .. seg[t*R + r + 1]) */
   double *prefix;  /* [2 * (neligible + R*T)]: per market, prefix sums of m_d in bid order */
   int64_t *pre0;   /* [R*T]: where a market's prefix sums start */
+  /* [neligible] what the periods' pass reads of each deal, in book order, so it streams through
+   * memory instead of gathering six columns at random; NULL once tb_market_book_compact ran */
+  struct tb_book_deal *e;
 } tb_market_book;
+
+typedef struct tb_book_deal {
+  double bid, m, S;
+  int32_t exp, sector;
+} tb_book_deal;
 
 typedef struct {
   const char *name;
@@ -41,6 +49,8 @@ typedef struct {
 int tb_market_book_build(tb_market_book *B, const tb_deal_table *deals, int64_t R, int64_t T, int64_t S, int64_t home,
                          const double *base_exports, const double *base_imports, double epsilon);
 void tb_market_book_free(tb_market_book *B);
+/* Drop what only policy runs read (the streamed deal records); premiums and demand still work. */
+void tb_market_book_compact(tb_market_book *B);
 /* Clears n certificate auctions of period t, market i in region[i] with A[i] (section 5), into
  * Pstar; pairs: scratch of 2n. Collective. */
 int tb_market_book_clear(const tb_market_book *B, int64_t t, int n, const int64_t *region, const tb_auction *A,

@@ -134,6 +134,7 @@ int tb_market_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_result *
     M->got.policies = p + 1;
     TB_GUARD(tb_run_safe_point(J, cfg, M, "after policy %s", cfg->policy[p].name));
   }
+  tb_market_book_compact(&M->MB); /* pass 2 reads premiums only */
   if (K) tb_announce(loud, "funding and policies of every draw");
   TB_ALLOC(funded, M->T.n);
   for (int k = (int)M->from.draws; k < K; k++) {

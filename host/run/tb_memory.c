@@ -12,7 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-static const char *const PART[TB_MEM_NPARTS] = {"deal table", "draw tables", "deal batch", "entities",
+static const char *const PART[TB_MEM_NPARTS] = {"deal table", "markets and draw tables", "deal batch", "entities",
                                                 "policy results", "direct values", "network", "IO tables"};
 static const double GB = 1073741824.0;
 
@@ -51,10 +51,13 @@ void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks,
   const rank_share r = share_of(cfg, D, ranks, cache);
   const double n = r.n, ne = r.ne, p = r.p, b = r.b, K = (double)cfg->draws;
   const double Q = (double)cfg->npolicies, RT = (double)D->R * (double)D->T, S = (double)D->S;
-  /* tb_deal_table, the market book's order and prefix sums, and while it is built its sort keys and scratch */
-  P->part[TB_MEM_DEALS] = n * (50.0 + 24.0 + 24.0);
-  /* spilled: one draw's tables while its market runs, and a batch's draws as pass 1 writes them */
-  P->part[TB_MEM_DRAWS] = spill ? fmin(K, 1.0) * n * 17.0 + K * b * 17.0 : K * n * 17.0;
+  /* tb_deal_table, and the market book's order and prefix sums (kept for pass 2) */
+  P->part[TB_MEM_DEALS] = n * (50.0 + 24.0);
+  /* the markets: a book's deal records and, while it is built, sort keys and scratch (32 + 24 bytes a
+   * deal), a draw's own book (24), and the draw tables; spilled: one draw's tables while its market
+   * runs, and a batch's draws as pass 1 writes them */
+  P->part[TB_MEM_DRAWS] = n * (56.0 + (K > 0 ? 24.0 : 0.0)) +
+                          (spill ? fmin(K, 1.0) * n * 17.0 + K * b * 17.0 : K * n * 17.0);
   P->part[TB_MEM_BATCH] = batch_bytes(D, b);
   P->part[TB_MEM_ENTITIES] = ne * sizeof(tb_entity_row);
   /* per policy: [R,T] tables and outcomes; draws keep totals */
