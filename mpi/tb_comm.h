@@ -62,4 +62,13 @@ int tb_comm_first_index(int64_t first, int64_t *global_first, int *owner);
 int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t row_bytes,
                        const int64_t *ids, int64_t nids, void *out);
 
+/* A fixed halo of such a table (an iteration's remote rows): the ids are sent once, at create,
+ * and every fetch then moves only the rows, point to point between ranks that share any.
+ * Create and fetch are collective; `ids` as for tb_comm_fetch_rows. */
+typedef struct tb_comm_halo tb_comm_halo;
+int tb_comm_halo_create(int64_t n_global, int64_t lo, size_t row_bytes, const int64_t *ids, int64_t nids,
+                        tb_comm_halo **out);
+int tb_comm_halo_fetch(tb_comm_halo *h, const void *local, void *out);
+void tb_comm_halo_free(tb_comm_halo *h);
+
 #endif

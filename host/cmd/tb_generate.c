@@ -27,8 +27,11 @@ static int entity_type(uint64_t seed, int64_t e) {
   double u = tb_u01(x.v[0], x.v[1]);
   return u < .05 ? 0 : u < .55 ? 1 : u < .65 ? 2 : 3;
 }
-static int32_t entity_region(uint64_t seed, int64_t e, int64_t R) {
-  return (int32_t)(tb_philox(seed, (uint64_t)e, 0, G_ENT).v[2] % (uint32_t)R);
+/* The random graph draws each entity's region; the locality graph gives regions contiguous
+ * id blocks, so a block distribution of entities over ranks follows regions. */
+static int32_t entity_region(const tb_gen_params *g, int64_t e) {
+  if (g->locality >= 0) return (int32_t)tb_block_owner(g->N, (int)g->R, e);
+  return (int32_t)(tb_philox(g->seed, (uint64_t)e, 0, G_ENT).v[2] % (uint32_t)g->R);
 }
 
 /* Popular entities take part in many deals and links: half the picks are skewed to low ids. */
@@ -137,7 +140,7 @@ static int write_entities(tb_h5 *o, const tb_gen_params *g) {
       const int64_t e = e0 + i;
       const int t = entity_type(g->seed, e);
       type[i] = (uint8_t)t;
-      region[i] = entity_region(g->seed, e, g->R);
+      region[i] = entity_region(g, e);
       philox4x32_ctr_t x = tb_philox(g->seed, (uint64_t)e, 1, G_ENT);
       double s = 0.0;
       for (int k = 0; k < 4; k++) s += w[4 * i + k] = TYPE_W[t][k] * (0.5 + x.v[k] * 0x1p-32);
@@ -236,8 +239,8 @@ static void fill_deal_scalars(const tb_gen_params *g, int64_t d, int n, const in
   a->trade_value[i] = exp(1.5 + 1.2 * tb_normal(tb_philox(g->seed, (uint64_t)d, 2, G_DEAL)));
   philox4x32_ctr_t z = tb_philox(g->seed, (uint64_t)d, 3, G_DEAL);
   a->cost[i] = tb_u01(z.v[0], z.v[1]) < 0.1 ? exp(1.0 + tb_normal(tb_philox(g->seed, (uint64_t)d, 4, G_DEAL))) : 0.0;
-  int32_t er = entity_region(g->seed, ents[imp == 0 ? 1 : 0], g->R);
-  int32_t ir = entity_region(g->seed, ents[imp], g->R);
+  int32_t er = entity_region(g, ents[imp == 0 ? 1 : 0]);
+  int32_t ir = entity_region(g, ents[imp]);
   a->exp_region[i] = er;
   a->imp_region[i] = ir == er ? -1 : ir;
 }
@@ -311,6 +314,24 @@ static int64_t degree_of(uint64_t seed, int64_t e, int64_t N) {
   return d < N - 1 ? d : N - 1;
 }
 
+/* Target of entity e's j-th link. The random graph picks among all entities; the locality
+ * graph keeps a link in e's region with probability `locality`, else sends it to another
+ * region drawn uniformly, each region with its own popular (low-id) entities. */
+static int64_t edge_target(const tb_gen_params *g, int64_t e, int64_t j) {
+  philox4x32_ctr_t x = tb_philox(g->seed, (uint64_t)e, (uint32_t)j, G_EDGE);
+  if (g->locality < 0) {
+    int64_t t = pick_entity(x, g->N);
+    return t == e ? (t + 1) % g->N : t;
+  }
+  const int R = (int)g->R, r = tb_block_owner(g->N, R, e);
+  philox4x32_ctr_t y = tb_philox(g->seed, (uint64_t)e, (uint32_t)j | 0x40000000u, G_EDGE);
+  const int inside = R == 1 || tb_u01(y.v[0], y.v[1]) < g->locality;
+  const int to = inside ? r : (r + 1 + (int)(y.v[2] % (uint32_t)(R - 1))) % R;
+  const int64_t lo = tb_block_lo(g->N, to, R), n = tb_block_lo(g->N, to + 1, R) - lo;
+  const int64_t t = lo + pick_entity(x, n);
+  return t == e ? lo + (t - lo + 1) % n : t;
+}
+
 static int write_network(tb_h5 *o, const tb_gen_params *g, int64_t *E_out) {
   int rc = TB_OK;
   const int rank = tb_comm_rank(), size = tb_comm_size();
@@ -353,9 +374,7 @@ static int write_network(tb_h5 *o, const tb_gen_params *g, int64_t *E_out) {
         w = w2;
       }
       for (int64_t j = 0; j < deg; j++, k++) {
-        philox4x32_ctr_t x = tb_philox(g->seed, (uint64_t)e, (uint32_t)j, G_EDGE);
-        int64_t t = pick_entity(x, g->N);
-        col[k] = t == e ? (t + 1) % g->N : t;
+        col[k] = edge_target(g, e, j);
         w[k] = exp(0.5 * tb_normal(tb_philox(g->seed, (uint64_t)e, (uint32_t)j | 0x80000000u, G_EDGE)));
       }
     }
@@ -471,6 +490,9 @@ static int check_params(const tb_gen_params *g) {
                                 "(MODEL.md section 1: M >= 1)");
   if (g->R > INT32_MAX || g->T > INT32_MAX || g->S > 100000)
     return TB_ERR(TB_ERR_USAGE, "generate: regions and periods must fit in int32 and sectors <= 100000");
+  if (g->locality > 1 || (g->locality >= 0 && g->N < 2 * g->R))
+    return TB_ERR(TB_ERR_USAGE, "generate: --locality needs a share in [0, 1] and entities >= 2 x regions "
+                                "(a within-region link needs two entities in the region)");
   return TB_OK;
 }
 

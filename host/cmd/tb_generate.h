@@ -6,6 +6,7 @@ typedef struct {
   int64_t N, M, R, T, S;
   uint64_t seed;
   int64_t batch;  /* deals or entities per write batch */
+  double locality; /* share of each entity's links within its region; < 0: the random graph */
   int overwrite;
 } tb_gen_params;
 /* Write a seeded synthetic input obeying MODEL.md section 1. Collective; the

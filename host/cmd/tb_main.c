@@ -74,7 +74,7 @@ static const command_help HELP[] = {
      "SIGTERM or SIGUSR1 also stop the run at the next safe point with a checkpoint (exit 7).\n"},
     {"generate",
      "usage: tradebal generate -o OUT [--entities N] [--deals M] [--regions R] [--periods T]\n"
-     "                         [--sectors S] [--seed X] [--batch B] [--overwrite] [-v]\n"
+     "                         [--sectors S] [--locality L] [--seed X] [--batch B] [--overwrite] [-v]\n"
      "\n"
      "Writes a seeded synthetic input that passes every rule of MODEL.md section 1. Every value is a\n"
      "function of (seed, item), so the file is the same at any rank count; memory is bounded by B.\n"
@@ -85,6 +85,9 @@ static const command_help HELP[] = {
      "  --regions R     regions (default 8)\n"
      "  --periods T     market periods (default 5)\n"
      "  --sectors S     input-output sectors (default 16)\n"
+     "  --locality L    region-local entity graph: regions are contiguous id blocks and a share L\n"
+     "                  of each entity's links stays in its region, the rest go to other regions\n"
+     "                  (needs N >= 2 R); default: the random graph, regions drawn per entity\n"
      "  --seed X        seed (default 42)\n"
      "  --batch B       deals or entities per rank held at a time (default 65536)\n"
      "  --overwrite     replace an existing OUT\n"},
@@ -249,6 +252,17 @@ static int parse_i64(const char *opt, const char *v, int64_t *out) {
   return TB_OK;
 }
 
+/* A share in [0, 1] (NaN and trailing text refused). */
+static int parse_share(const char *opt, const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double x = v ? strtod(v, &end) : -1.0;
+  if (!v || errno || end == v || *end || !(x >= 0.0 && x <= 1.0))
+    return TB_ERR(TB_ERR_USAGE, "%s needs a share in [0, 1], got '%s'", opt, v ? v : "");
+  *out = x;
+  return TB_OK;
+}
+
 /* Seconds from "3600", "90:00" (MM:SS), "1:30:00" or "2-01:30:00" (Slurm's forms). */
 static int parse_walltime(const char *v, double *out) {
   long long f[4] = {0, 0, 0, 0}, days = 0;
@@ -317,7 +331,7 @@ static int cmd_run(int argc, char **argv) {
 }
 
 static int cmd_generate(int argc, char **argv) {
-  tb_gen_params g = {1000, 10000, 8, 5, 16, 42, 65536, 0};
+  tb_gen_params g = {1000, 10000, 8, 5, 16, 42, 65536, -1.0, 0};
   const char *out = NULL;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -329,6 +343,10 @@ static int cmd_generate(int argc, char **argv) {
     if (!strcmp(a, "-o") && v) out = argv[++i];
     else if (k < 7) {
       TB_CALL(parse_i64(a, v, FIELDS[k]));
+      i++;
+    }
+    else if (!strcmp(a, "--locality")) {
+      TB_CALL(parse_share(a, v, &g.locality));
       i++;
     }
     else if (!strcmp(a, "--overwrite")) g.overwrite = 1;

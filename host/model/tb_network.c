@@ -115,6 +115,7 @@ static int to_targets(tb_network *G, const int64_t *ptr, const int64_t *col, con
     rc = TB_ERR(TB_ERR_USAGE, "network: %lld entities and halo on one rank; use more ranks", (long long)(G->n + G->nhalo));
     goto done;
   }
+  TB_GUARD(tb_comm_halo_create(G->N, G->lo, sizeof(double), G->halo, G->nhalo, &G->plan));
   for (int64_t k = 0; k < nrecv; k++) {
     const int64_t i = srcid[k];
     G->src[k] = (int32_t)(i >= G->lo && i < G->lo + G->n ? i - G->lo : G->n + find(G->halo, G->nhalo, i));
@@ -150,6 +151,7 @@ done:
 
 void tb_network_free(tb_network *G) {
   free(G->in_ptr), free(G->src), free(G->w), free(G->halo), free(G->centrality), free(G->influence);
+  tb_comm_halo_free(G->plan);
   memset(G, 0, sizeof *G);
 }
 
@@ -159,14 +161,17 @@ int tb_network_solve(tb_backend *be, const tb_network *G, const double *b, doubl
   double *xs = NULL, *xn = NULL, *part = NULL; /* xs: [local x | halo x] */
   const int64_t nchunk = (G->n + TB_NET_CHUNK - 1) / TB_NET_CHUNK;
   memset(st, 0, sizeof *st);
+  int64_t halo[2] = {G->nhalo, G->nhalo};
+  TB_GUARD(tb_comm_allreduce_i64(halo, 1, TB_OP_MAX));
+  TB_GUARD(tb_comm_allreduce_i64(halo + 1, 1, TB_OP_SUM));
+  st->halo_max = halo[0], st->halo_sum = halo[1];
   TB_ALLOC(xs, G->n + G->nhalo);
   TB_ALLOC(xn, G->n);
   TB_ALLOC(part, 4 * nchunk);
   const tb_net_view V = {G->n, G->n + G->nhalo, G->in_ptr, G->src, G->w, b, alpha};
   memcpy(xs, b, sizeof(double) * (size_t)G->n);
   for (int it = 1; it <= max_iter; it++) {
-    if (tb_comm_size() > 1)
-      TB_GUARD(tb_comm_fetch_rows(G->N, xs, G->lo, sizeof(double), G->halo, G->nhalo, xs + G->n));
+    TB_GUARD(tb_comm_halo_fetch(G->plan, xs, xs + G->n));
     TB_GUARD(tb_backend_network_step(be, &V, xs, xn));
     /* the norms in fixed chunks: each chunk's double-double partials are added in chunk
      * order, so the result does not depend on the thread count */

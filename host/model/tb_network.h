@@ -5,6 +5,7 @@
 #define TB_NETWORK_H
 
 #include "tb_backend.h"
+#include "tb_comm.h"
 
 #include <stdint.h>
 
@@ -15,6 +16,7 @@ typedef struct {
   int32_t *src;              /* [nin]: source slot: < n local, else n + index into halo (4 bytes: bandwidth) */
   double *w;                 /* [nin]: W~_ij */
   int64_t *halo, nhalo;      /* sorted remote sources */
+  tb_comm_halo *plan;        /* their exchange, agreed once */
   double *centrality, *influence; /* [n] */
 } tb_network;
 
@@ -22,6 +24,7 @@ typedef struct {
   int iterations, converged;
   double residual;           /* ||x_new - x||_1 / ||x_new||_1 at the last iteration */
   double network_multiplier; /* sum x / sum b */
+  int64_t halo_max, halo_sum; /* remote x fetched each iteration: the most by one rank, by all */
 } tb_network_stats;
 
 /* Collective: from this rank's rows [lo, lo + n) of the N-entity graph (CSR: ptr [n + 1] holds

@@ -73,6 +73,9 @@ void tb_network_stage_print(const tb_run_result *M) {
   const tb_network_stats *b = &M->net[M->best];
   printf("  network (recommended policy): multiplier %.6g, %d Jacobi iterations, residual %.2e\n", b->network_multiplier,
          b->iterations, b->residual);
+  if (tb_comm_size() > 1)
+    printf("  network halo: %lld entities fetched from other ranks each iteration (%lld on the busiest rank)\n",
+           (long long)b->halo_sum, (long long)b->halo_max);
   for (int p = 0; p < M->nres; p++)
     if (!M->net[p].converged)
       printf("  WARNING: network iteration of policy %s did not converge in %d iterations (residual %.2e > "

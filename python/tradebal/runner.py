@@ -566,13 +566,16 @@ def validate(path, env=None):
 
 
 def generate(path, entities=None, deals=None, regions=None, periods=None, sectors=None, seed=None, batch=None,
-             overwrite=False, ranks=1, env=None):
-    """`tradebal generate -o PATH ...`: a synthetic input (options as the command's); returns the path."""
+             overwrite=False, ranks=1, env=None, locality=None):
+    """`tradebal generate -o PATH ...`: a synthetic input (options as the command's; `locality`, a share in
+    [0, 1], gives the region-local entity graph of `--locality`); returns the path."""
     args = ["generate", "-o", os.fspath(path)]
     for opt, v in (("--entities", entities), ("--deals", deals), ("--regions", regions), ("--periods", periods),
                    ("--sectors", sectors), ("--seed", seed), ("--batch", batch)):
         if v is not None:
             args += [opt, str(int(v))]
+    if locality is not None:
+        args += ["--locality", repr(float(locality))]
     if overwrite:
         args.append("--overwrite")
     Job(args, path, ranks, env).wait()
