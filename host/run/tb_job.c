@@ -78,6 +78,7 @@ int tb_job_load(tb_job *J, const tb_config *cfg, const tb_input_dims *D, int cac
   TB_CALL(tb_comm_agree(tb_h5_open(&J->in, cfg->input_file)));
   TB_CALL(tb_comm_agree(tb_backend_open(&J->be, cfg->backend_kind, cfg->threads, tb_comm_local_rank())));
   TB_CALL(tb_comm_agree(tb_memory_device_check(cfg, D, &J->be, cache)));
+  tb_run_stats_phase(TB_PH_LOAD);
   tb_announce(loud, "loading entities");
   double t = tb_now();
   TB_CALL(tb_comm_agree(tb_entities_load(&J->in, D, &cfg->deal, &J->E)));

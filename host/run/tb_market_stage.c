@@ -107,6 +107,7 @@ int tb_market_stage(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_result *
   const tb_input_dims *D = &J->D;
   const int Q = cfg->npolicies, K = M->W.K;
   double t = tb_now();
+  tb_run_stats_phase(TB_PH_MARKETS);
   tb_announce(loud, "funding development opportunities");
   const tb_funding_params fp = tb_funding_params_of(cfg, D, out != NULL); /* the ranking is an output only */
   TB_GUARD(tb_funding_select(&M->T, &fp, &M->F));

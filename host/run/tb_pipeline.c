@@ -22,9 +22,11 @@ static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, tb_run_stats *S, i
     M->got.periods = 0; /* the stopped policy run is the first to reach a safe point again */
     TB_GUARD(tb_comm_agree(tb_run_restore_tables(J->ck, M)));
   }
+  tb_run_stats_phase(TB_PH_DEALS);
   tb_deal_pass L1 = {1, &M->W, &M->T, NULL, NULL, 0, 0, NULL, NULL, M};
   TB_GUARD(tb_comm_agree(tb_deal_pass_run(J, out, cfg, S, &L1)));
   TB_GUARD(tb_comm_agree(tb_market_stage(J, out, cfg, M, S, loud)));
+  tb_run_stats_phase(TB_PH_POLICIES);
   tb_announce(loud, "applying the recommended policy to every deal");
   rc = tb_comm_agree((charge = malloc(sizeof(double) * (size_t)cfg->batch_deals)) ? TB_OK
                      : TB_ERR(TB_ERR_MEMORY, "out of memory for the import charges"));
@@ -38,6 +40,7 @@ static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, tb_run_stats *S, i
   tb_deal_pass L2 = {2, &M->W, &M->T, &M->MB, M->res, M->nres, M->best, charge, M->contribs, M};
   S->passes = 1 + M->nres;
   TB_GUARD(tb_comm_agree(tb_deal_pass_run(J, out, cfg, S, &L2)));
+  tb_run_stats_phase(TB_PH_NETWORK);
   tb_announce(loud, "network spillovers");
   TB_GUARD(tb_comm_agree(tb_network_stage(J, out, cfg, M, S)));
   if (out) TB_GUARD(tb_comm_agree(tb_write_policy_table(out, cfg->seed, M->res, M->nres, &M->A)));

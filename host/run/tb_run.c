@@ -38,7 +38,12 @@ int tb_run(const tb_config *cfg) {
 
   tb_ckpt_params cp;
   const int loud = tb_loud_stages(cfg);
-  TB_CALL(tb_job_check_input(cfg, &D, sha, &S, loud));
+  TB_CALL(tb_run_stats_watch());
+  rc = tb_job_check_input(cfg, &D, sha, &S, loud);
+  if (rc) {
+    tb_run_stats_unwatch(&S);
+    return rc;
+  }
   TB_GUARD(tb_run_ckpt_params(cfg, &cp));
   TB_GUARD(tb_ckpt_open(&cp, sha, &ck));
   TB_GUARD(tb_job_load(&J, cfg, &D, 0, &S, loud));
@@ -51,7 +56,9 @@ int tb_run(const tb_config *cfg) {
   TB_GUARD(tb_job_solve(&J, cfg, &out, &S, loud, &R));
   TB_GUARD(tb_comm_agree(write_root_attrs(&out, cfg, tb_backend_name(&J.be), sha)));
 done:
+  tb_run_stats_phase(TB_PH_OUTPUT);
   rc = tb_output_finish(&out, &none, tmp, cfg->output_file, have_out, rc);
+  tb_run_stats_unwatch(&S);
   const char *backend_name = tb_backend_name(&J.be);
   char backend[32];
   snprintf(backend, sizeof backend, "%s", backend_name);

@@ -4,11 +4,94 @@
 #include "tb_error.h"
 #include "tb_util.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char *STAGE[TB_ST_N] = {"validate", "hash",    "entities", "read",    "fetch", "compute",
                                   "write",    "draws",   "funding",  "market",  "network", "total"};
+
+static const char *PHASE[TB_PH_N] = {"validate", "load", "deals", "markets", "policies", "network", "output"};
+
+/* ---- peak memory by phase ---- */
+static struct {
+  pthread_t thread;
+  atomic_int on, phase;
+  _Atomic double peak[TB_PH_N]; /* written by the sampler and by phase switches, one at a time */
+  double hwm;                   /* VmHWM at the last switch */
+  pthread_mutex_t lock;
+} W = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static double status_kb(const char *key) {
+  char line[128];
+  double v = 0;
+  FILE *f = fopen("/proc/self/status", "r");
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, key, strlen(key))) sscanf(line + strlen(key), "%lf", &v);
+  if (f) fclose(f);
+  return v * 1024.0;
+}
+
+static double rss_now(void) {
+  long pages = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f && fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  if (f) fclose(f);
+  return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+static void raise_peak(int phase, double v) {
+  pthread_mutex_lock(&W.lock);
+  if (v > W.peak[phase]) W.peak[phase] = v;
+  pthread_mutex_unlock(&W.lock);
+}
+
+static void *sampler(void *arg) {
+  (void)arg;
+  const struct timespec tick = {0, 10000000};
+  while (atomic_load(&W.on)) {
+    raise_peak(atomic_load(&W.phase), rss_now());
+    nanosleep(&tick, NULL);
+  }
+  return NULL;
+}
+
+int tb_run_stats_watch(void) {
+  for (int i = 0; i < TB_PH_N; i++) W.peak[i] = 0;
+  W.hwm = status_kb("VmHWM:");
+  atomic_store(&W.phase, TB_PH_VALIDATE);
+  atomic_store(&W.on, 1);
+  if (pthread_create(&W.thread, NULL, sampler, NULL) != 0) {
+    atomic_store(&W.on, 0);
+    return TB_ERR(TB_ERR_INTERNAL, "cannot start the memory sampler thread");
+  }
+  return TB_OK;
+}
+
+/* The phase that raised the high-water mark held it: exact where the sampler may have missed it. */
+static void close_phase(void) {
+  const double hwm = status_kb("VmHWM:");
+  if (hwm > W.hwm) raise_peak(atomic_load(&W.phase), hwm);
+  W.hwm = hwm;
+}
+
+void tb_run_stats_phase(int phase) {
+  if (!atomic_load(&W.on)) return;
+  close_phase();
+  atomic_store(&W.phase, phase);
+}
+
+void tb_run_stats_unwatch(tb_run_stats *S) {
+  if (!atomic_load(&W.on)) return;
+  close_phase();
+  atomic_store(&W.on, 0);
+  pthread_join(W.thread, NULL);
+  for (int i = 0; i < TB_PH_N; i++) S->peak[i] = W.peak[i];
+}
 
 void tb_run_stats_tally(tb_run_stats *S, const tb_deal_buffers *B) {
   for (int64_t d = 0; d < B->b.ndeal; d++) {
@@ -24,6 +107,7 @@ int tb_run_stats_reduce(tb_run_stats *S) {
   S->surplus = total;
   S->surplus_c = 0;
   TB_CALL(tb_comm_allreduce_f64(S->t, TB_ST_N, TB_OP_MAX)); /* the slowest rank sets the pace */
+  TB_CALL(tb_comm_allreduce_f64(S->peak, TB_PH_N, TB_OP_MAX));
   return TB_OK;
 }
 
@@ -39,6 +123,10 @@ void tb_run_stats_print(const tb_run_stats *S, const tb_input_dims *D, const tb_
   printf("  total surplus %.10e (USD millions, money-equivalent)\n", S->surplus);
   printf("  stage seconds:");
   for (int i = 0; i < TB_ST_N; i++) printf(" %s %.3f%s", STAGE[i], S->t[i], i + 1 < TB_ST_N ? "," : "\n");
+  if (S->peak[TB_PH_VALIDATE] > 0) {
+    printf("  peak memory by phase (GB, largest rank):");
+    for (int i = 0; i < TB_PH_N; i++) printf(" %s %.3f%s", PHASE[i], S->peak[i] / 1073741824.0, i + 1 < TB_PH_N ? "," : "\n");
+  }
   /* two passes evaluate every deal: values and bids, then the recommended policy's split */
   printf("  throughput: %s deal evaluations/s in compute (%lld per deal), ",
          tb_human(S->t[TB_ST_COMPUTE] > 0 ? (double)S->passes * (double)D->M / S->t[TB_ST_COMPUTE] : 0, a, sizeof a),
