@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
   if (!rc) rc = tb_input_validate(&f, &D);
   tb_deal_params P = {TB_VALUE_EXPECTED, TB_SPLIT_NASH, TB_SCOPE_REPAIR, 0.5};
   if (!rc) rc = tb_entities_load(&f, &D, &P, &E);
-  if (!rc) rc = tb_deals_read(&f, &D, &E, 0, D.M, &B, &tr, &tf);
+  if (!rc) rc = tb_deals_read(&f, &D, &E, 0, D.M, NULL, &B, &tr, &tf);
   if (!rc) rc = tb_backend_open(&be, TB_BACKEND_CPU, 0, 0);
   if (rc) {
     tb_error_print("tb_bench_deals", 1);

@@ -31,6 +31,8 @@ void tb_backend_close(tb_backend *be) {
   be->ops = NULL;
 }
 
+int tb_backend_reads_values(const tb_backend *be) { return be->ops && be->ops->reads_values; }
+
 const char *tb_backend_name(const tb_backend *be) { return be->ops ? be->ops->name : "none"; }
 
 int tb_backend_deal_stage(tb_backend *be, const tb_deal_params *P, tb_deal_batch *B) {

@@ -51,6 +51,8 @@ extern const tb_backend_ops tb_backend_cuda_ops; /* kernels/tb_cuda_backend.cu, 
 /* Pick the ops table for `kind` (TB_BACKEND_*); auto picks CUDA when built and a device exists. */
 int tb_backend_open(tb_backend *be, int kind, int threads, int local_rank);
 void tb_backend_close(tb_backend *be);
+/* Whether deal_stage honours tb_deal_batch.values_known (the ops table's reads_values). */
+int tb_backend_reads_values(const tb_backend *be);
 /* The ops table's name ("cpu", "cuda"), "none" before tb_backend_open. */
 const char *tb_backend_name(const tb_backend *be);
 

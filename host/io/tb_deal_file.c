@@ -123,13 +123,16 @@ static int resolve_entities(const tb_input_dims *D, tb_entity_table *E, tb_deal_
   return TB_OK;
 }
 
+static int finish_read(const tb_input_dims *D, tb_entity_table *E, tb_deal_buffers *B, double t0, double *t_read,
+                       double *t_fetch);
+
 static void rebase(int64_t *ptr, int64_t n) {
   const int64_t base = ptr[0];
   for (int64_t i = 0; i <= n; i++) ptr[i] -= base;
 }
 
 int tb_deals_read(tb_h5 *f, const tb_input_dims *D, tb_entity_table *E, int64_t d0, int64_t n,
-                  tb_deal_buffers *B, double *t_read, double *t_fetch) {
+                  tb_h5 *values, tb_deal_buffers *B, double *t_read, double *t_fetch) {
   double t0 = tb_now();
   tb_array deal[] = {A(party_ptr), A(importer), A(trade_value), A(status), A(surplus), A(bid)};
   TB_CALL(grow_group(deal, 6, &B->cap_d, n + 1));
@@ -145,6 +148,14 @@ int tb_deals_read(tb_h5 *f, const tb_input_dims *D, tb_entity_table *E, int64_t 
   tb_array party[] = {A(party_row), A(comp_ptr), A(value), A(transfer), A(final_value)};
   TB_CALL(grow_group(party, 5, &B->cap_p, np + 1));
   TB_CALL(tb_h5_read(f, "/deals/party_entity", H5T_NATIVE_INT64, B->p0, np, 1, B->party_row));
+  B->b.values_known = values != NULL;
+  if (values) { /* the values of pass 1: most of a deal's bytes (components, flows) stay on disk */
+    TB_CALL(tb_h5_read(values, "/deals/value", H5T_NATIVE_DOUBLE, B->p0, np, 1, B->value));
+    memset(B->comp_ptr, 0, sizeof(int64_t) * (size_t)(np + 1)); /* no components: nothing stale to read */
+    B->c0 = B->f0 = 0;
+    B->b.ndeal = n, B->b.nparty = np, B->b.ncomp = B->b.nflow = 0;
+    return finish_read(D, E, B, t0, t_read, t_fetch);
+  }
   TB_CALL(tb_h5_read(f, "/deals/comp_ptr", H5T_NATIVE_INT64, B->p0, n ? np + 1 : 0, 1, B->comp_ptr));
   if (!n) B->comp_ptr[0] = 0;
   B->c0 = B->comp_ptr[0];
@@ -166,8 +177,14 @@ int tb_deals_read(tb_h5 *f, const tb_input_dims *D, tb_entity_table *E, int64_t 
   TB_CALL(tb_h5_read(f, "/deals/flow_period", H5T_NATIVE_INT32, B->f0, nf, 1, B->flow_period));
   TB_CALL(tb_h5_read(f, "/deals/flow_amount", H5T_NATIVE_DOUBLE, B->f0, nf, 1, B->flow_amount));
 
+  B->b.ndeal = n, B->b.nparty = np, B->b.ncomp = nc, B->b.nflow = nf;
+  return finish_read(D, E, B, t0, t_read, t_fetch);
+}
+
+/* The batch's entity rows, and its view of the buffers. */
+static int finish_read(const tb_input_dims *D, tb_entity_table *E, tb_deal_buffers *B, double t0, double *t_read,
+                       double *t_fetch) {
   tb_deal_batch *b = &B->b;
-  b->ndeal = n, b->nparty = np, b->ncomp = nc, b->nflow = nf;
   double t1 = tb_now();
   *t_read += t1 - t0;
   TB_CALL(resolve_entities(D, E, B));

@@ -30,9 +30,11 @@ typedef struct {
 
 int tb_entities_load(tb_h5 *f, const tb_input_dims *D, const tb_deal_params *P, tb_entity_table *E);
 void tb_entities_free(tb_entity_table *E);
-/* Collective: read deals [d0, d0+n) (n may be 0) and resolve their entity rows. */
+/* Collective: read deals [d0, d0+n) (n may be 0) and resolve their entity rows. With `values`, a
+ * run's output whose /deals/value pass 1 wrote, the components and flows are not read: the
+ * parties' values come from there instead (b.values_known set, ncomp = nflow = 0). */
 int tb_deals_read(tb_h5 *f, const tb_input_dims *D, tb_entity_table *E, int64_t d0, int64_t n,
-                  tb_deal_buffers *B, double *t_read, double *t_fetch);
+                  tb_h5 *values, tb_deal_buffers *B, double *t_read, double *t_fetch);
 void tb_deal_buffers_free(tb_deal_buffers *B);
 
 /* The per-deal and per-party datasets of a run (/deals/value, status, surplus, bid, transfer, final_value). */

@@ -144,11 +144,11 @@ int tb_deal_pass_run(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_stats *
   for (int64_t k = 0; k < nb; k++) { /* lockstep: collective I/O every batch */
     int64_t d0 = lo + k * bs, n = hi - d0;
     n = n < 0 ? 0 : n > bs ? bs : n;
-    TB_GUARD(tb_job_batch(J, k, n ? d0 : 0, n, &B, S));
+    /* pass 2 reads the values pass 1 wrote to the output rather than the components and flows */
+    TB_GUARD(tb_job_batch(J, k, n ? d0 : 0, n, L->pass == 2 ? out : NULL, &B, S));
     if (tb_fault("batch", tb_comm_world_rank(), k))
       TB_GUARD(TB_ERR(TB_ERR_INPUT, "%s: injected fault (TB_FAULT) in batch %lld", cfg->input_file, (long long)k));
     B->b.charge = NULL;
-    B->b.values_known = 0;
     double t0 = tb_now();
     /* a batch a resumed run's state already holds: only what the output needs is redone */
     const int replay = k < tb_run_replayed(L->M, L->pass);

@@ -108,21 +108,24 @@ void tb_job_close(tb_job *J) {
   J->in.id = -1;
 }
 
-int tb_job_batch(tb_job *J, int64_t k, int64_t d0, int64_t n, tb_deal_buffers **out, tb_run_stats *S) {
+int tb_job_batch(tb_job *J, int64_t k, int64_t d0, int64_t n, tb_h5 *values, tb_deal_buffers **out,
+                 tb_run_stats *S) {
   tb_entity_table *E = &J->E;
   if (!J->cache) {
     *out = &J->B;
-    return tb_deals_read(&J->in, &J->D, E, d0, n, &J->B, &S->t[TB_ST_READ], &S->t[TB_ST_FETCH]);
+    if (!tb_backend_reads_values(&J->be)) values = NULL;
+    return tb_deals_read(&J->in, &J->D, E, d0, n, values, &J->B, &S->t[TB_ST_READ], &S->t[TB_ST_FETCH]);
   }
   tb_batch_slot *s = &J->slot[k];
   *out = &s->B;
+  s->B.b.values_known = 0; /* a kept batch has its components: evaluated afresh */
   if (k < J->ncached) {
     if (s->nremote) memcpy(E->rows + E->nlocal, s->remote, sizeof(tb_entity_row) * (size_t)s->nremote);
     E->nremote = s->nremote;
     s->B.b.rows = E->rows, s->B.b.nrows = E->nlocal + E->nremote;
     return TB_OK;
   }
-  TB_CALL(tb_deals_read(&J->in, &J->D, E, d0, n, &s->B, &S->t[TB_ST_READ], &S->t[TB_ST_FETCH]));
+  TB_CALL(tb_deals_read(&J->in, &J->D, E, d0, n, NULL, &s->B, &S->t[TB_ST_READ], &S->t[TB_ST_FETCH]));
   s->nremote = E->nremote;
   s->remote = malloc(sizeof(tb_entity_row) * (size_t)(s->nremote ? s->nremote : 1));
   if (!s->remote) return TB_ERR(TB_ERR_MEMORY, "out of memory keeping the deals in memory for the sweep");

@@ -49,7 +49,10 @@ int tb_job_check_input(const tb_config *cfg, tb_input_dims *D, char sha[65], tb_
 int tb_job_load(tb_job *J, const tb_config *cfg, const tb_input_dims *D, int cache, tb_run_stats *S, int loud);
 void tb_job_close(tb_job *J);
 /* Batch k of this rank's deals (d0, n): read now, or (with the job's cache) kept from the first
- * run, its fetched entity rows put back behind the rank's own. Collective on a read. */
-int tb_job_batch(tb_job *J, int64_t k, int64_t d0, int64_t n, tb_deal_buffers **out, tb_run_stats *S);
+ * run, its fetched entity rows put back behind the rank's own. Collective on a read. `values`: a
+ * run's output holding pass 1's values, read instead of the components and flows where the
+ * backend can use them (tb_deals_read); NULL reads everything. */
+int tb_job_batch(tb_job *J, int64_t k, int64_t d0, int64_t n, tb_h5 *values, tb_deal_buffers **out,
+                 tb_run_stats *S);
 
 #endif
