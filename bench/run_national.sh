@@ -19,7 +19,8 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 mkdir -p bench/data
 IN=$(realpath -m bench/data/national.h5)
 W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
+# the run's log is kept (bench/results/national-last.log) whatever happens after the run
+trap 'cp "$W/log" bench/results/national-last.log 2>/dev/null; rm -rf "$W"' EXIT
 OUT="# tradebal $("$TB" version | awk '{print $2}') national-scale run, $(date -u +%Y-%m-%dT%H:%M:%SZ)
 # host $(hostname) ($(uname -sr)), cpu $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; $RANKS ranks x 1 thread
 # peak RSS: every rank's (GNU time %M); estimate: the run's memory plan per rank (progress output); config: configs/example.ini (3 policies, 8 draws), funding.budget 25000"
@@ -45,7 +46,7 @@ for b in $BATCHES; do
   est=$(sed -n 's/.*memory: about \([0-9.]* GB\) per rank.*/\1/p' "$W/log" | head -1)
   stages=$(sed -n 's/^ *stage seconds: //p' "$W/log")
   phases=$(sed -n 's/^ *peak memory by phase (GB, largest rank): //p' "$W/log")
-  rsss=$(sed -n 's/^@rss //p' "$W/log" | sort -n | awk '{printf "%s%.0f", NR > 1 ? ", " : "", $1 / 1024} END {print " MiB"}')
+  rsss=$(sed -n 's/^@rss //p' "$W/log" | sort -n | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1 / 1024} END {print " MiB"}')
   spilled=$(grep -q '^\[run\] spilling' "$W/log" && echo yes || echo no)
   OUT+=$'\n'"| $b | $wall | $rsss | ${est:-?} | $spilled | $stages | $phases |"
   echo "run_all: batch $b done in $wall s" >&2

@@ -38,7 +38,7 @@ static int solve(tb_job *J, const tb_config *cfg, tb_h5 *out, tb_run_stats *S, i
   for (int p = 0; J->spill && p < M->nres; p++) TB_GUARD(tb_comm_agree(tb_contrib_spill(&M->contribs[p], J->spill, J->D.P)));
   if (tb_run_resuming(J)) TB_GUARD(tb_comm_agree(tb_run_restore_contribs(J->ck, M)));
   tb_deal_pass L2 = {2, &M->W, &M->T, &M->MB, M->res, M->nres, M->best, charge, M->contribs, M};
-  S->passes = 1 + M->nres;
+  S->passes = 1 + M->nres; /* pass 1's evaluation, then a split per policy */
   TB_GUARD(tb_comm_agree(tb_deal_pass_run(J, out, cfg, S, &L2)));
   tb_run_stats_phase(TB_PH_NETWORK);
   tb_announce(loud, "network spillovers");

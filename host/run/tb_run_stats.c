@@ -127,8 +127,8 @@ void tb_run_stats_print(const tb_run_stats *S, const tb_input_dims *D, const tb_
     printf("  peak memory by phase (GB, largest rank):");
     for (int i = 0; i < TB_PH_N; i++) printf(" %s %.3f%s", PHASE[i], S->peak[i] / 1073741824.0, i + 1 < TB_PH_N ? "," : "\n");
   }
-  /* two passes evaluate every deal: values and bids, then the recommended policy's split */
-  printf("  throughput: %s deal evaluations/s in compute (%lld per deal), ",
+  /* pass 1 evaluates every deal, pass 2 runs each policy's cost and split on its values */
+  printf("  throughput: %s deal passes/s in compute (%lld per deal: values, then each policy's split), ",
          tb_human(S->t[TB_ST_COMPUTE] > 0 ? (double)S->passes * (double)D->M / S->t[TB_ST_COMPUTE] : 0, a, sizeof a),
          (long long)S->passes);
   printf("%s deals/s end to end\n", tb_human(S->t[TB_ST_TOTAL] > 0 ? (double)D->M / S->t[TB_ST_TOTAL] : 0, a, sizeof a));
