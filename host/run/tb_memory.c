@@ -37,13 +37,23 @@ static rank_share share_of(const tb_config *cfg, const tb_input_dims *D, int ran
 }
 
 /* Bytes of a batch of b deals with the input's mean parties, components and flows per deal: the host
- * buffers of tb_deal_buffers and the remote entity rows its parties fetch. */
-static double batch_bytes(const tb_input_dims *D, double b) {
+ * buffers of tb_deal_buffers and the remote entity rows its parties fetch (none on one rank). */
+static double batch_bytes(const tb_input_dims *D, double b, double remote_max) {
   const double M = D->M > 0 ? (double)D->M : 1.0;
   const double p = (double)D->P / M, c = (double)D->C / M, f = (double)D->F / M;
-  return b * (37.0 + p * (80.0 + sizeof(tb_entity_row)) + c * 17.0 + f * 12.0);
+  return b * (37.0 + p * 80.0 + c * 17.0 + f * 12.0) + sizeof(tb_entity_row) * fmin(b * p, remote_max);
 }
 
+/* A run's memory comes in three phases, each with what it adds to the parts every phase holds (the deal
+ * table and market book, a batch, the entities, the policy results, the IO tables):
+ *   deals    pass 1: the draw tables as they fill (spilled: a batch's share) and the draws' scratch
+ *            (a row, slot and id a party, a probability a component: about 200 bytes a deal of a batch)
+ *   markets  funding and every policy: a book's deal records and, while one is built, its sort keys
+ *            (about 60 bytes a deal: 80 an eligible one, 3 in 4 are), and the draw tables
+ *   network  pass 2 and section 6: the direct values (16 bytes a party of a traded deal, about 3 in 4;
+ *            spilled: a batch's, and a routed chunk) and the network, whose edges are read, routed to
+ *            their targets' owners and sorted (about 100 bytes an edge at the peak, 64 on one rank, 16 after)
+ * The plan is the largest phase, measured within 10% at 2*10^5, 2*10^6, 10^7 and 10^8 deals (issue 25). */
 void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks, int cache, int spill,
                         tb_mem_plan *P) {
   memset(P, 0, sizeof *P);
@@ -51,26 +61,19 @@ void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks,
   const rank_share r = share_of(cfg, D, ranks, cache);
   const double n = r.n, ne = r.ne, p = r.p, b = r.b, K = (double)cfg->draws;
   const double Q = (double)cfg->npolicies, RT = (double)D->R * (double)D->T, S = (double)D->S;
-  /* tb_deal_table, and the market book's order and prefix sums (kept for pass 2) */
-  P->part[TB_MEM_DEALS] = n * (50.0 + 24.0);
-  /* the markets: a book's deal records and, while it is built, sort keys and scratch (32 + 24 bytes a
-   * deal), a draw's own book (24), and the draw tables; spilled: one draw's tables while its market
-   * runs, and a batch's draws as pass 1 writes them */
-  P->part[TB_MEM_DRAWS] = n * (56.0 + (K > 0 ? 24.0 : 0.0)) +
-                          (spill ? fmin(K, 1.0) * n * 17.0 + K * b * 17.0 : K * n * 17.0);
-  P->part[TB_MEM_BATCH] = batch_bytes(D, b);
+  const double scratch = K > 0 ? 200.0 * fmin((double)cfg->batch_deals, n) : 0.0;
+  P->part[TB_MEM_DEALS] = n * (50.0 + 24.0); /* tb_deal_table; the book's order and prefix sums (kept for pass 2) */
+  P->part[TB_MEM_BATCH] = batch_bytes(D, b, (double)D->N - ne);
   P->part[TB_MEM_ENTITIES] = ne * sizeof(tb_entity_row);
-  /* per policy: [R,T] tables and outcomes; draws keep totals */
-  P->part[TB_MEM_POLICIES] = Q * (64.0 * RT + n + 16.0 * S) + Q * K * (400.0 + 16.0 * S);
-  /* pass 2's direct values, 16 bytes a party of a traded deal (about 3 in 4 trade; the list grows by
-   * doubling); spilled: one batch's, and a routed chunk */
-  P->part[TB_MEM_DIRECT] = spill ? Q * b * p * 16.0 + (16.0 + 16.0 + 4.0) * fmin(4194304.0, n * p) : Q * n * p * 16.0;
+  P->part[TB_MEM_POLICIES] = Q * (64.0 * RT + n + 16.0 * S) + Q * K * (400.0 + 16.0 * S); /* draws keep totals */
+  P->part[TB_MEM_IO] = 4.0 * S * S * 8.0;
+  const double pass1 = (spill ? K * fmin((double)cfg->batch_deals, n) * 17.0 : K * n * 17.0) + scratch;
+  const double markets = 60.0 * n + (spill ? fmin(K, 1.0) * n * 17.0 + K * b * 17.0 : K * n * 17.0);
+  P->part[TB_MEM_DRAWS] = fmax(pass1, markets);
+  P->part[TB_MEM_DIRECT] = spill ? Q * b * p * 16.0 + 36.0 * fmin(4194304.0, n * p) : 0.76 * Q * n * p * 16.0;
+  P->part[TB_MEM_NETWORK] = ceil_div((double)D->E, ranks) * (ranks > 1 ? 100.0 : 64.0) + ne * 64.0;
   /* spilled files: every draw's tables, later at most every party's direct value for each policy */
   P->spill_bytes = spill ? fmax(K * n * 17.0, Q * n * p * 16.0) : 0.0; /* the tables' file is gone before pass 2 */
-  P->part[TB_MEM_NETWORK] = ceil_div((double)D->E, ranks) * 16.0 + ne * 8.0 * 8.0;
-  P->part[TB_MEM_IO] = 4.0 * S * S * 8.0;
-  /* pass 1 and the markets hold the draw tables, pass 2 and the network stage the direct values and the
-   * network (the tables are freed in between): the peak is the larger of the two */
   const double second = P->part[TB_MEM_DIRECT] + P->part[TB_MEM_NETWORK];
   P->data = sum(P->part, TB_MEM_NPARTS) - fmin(P->part[TB_MEM_DRAWS], second);
 }
@@ -139,7 +142,7 @@ static void remedy(const tb_config *cfg, const tb_input_dims *D, const tb_mem_pl
   if (P->part[TB_MEM_DRAWS] > 0.25 * P->data && used < size)
     used += (size_t)snprintf(out + used, size - used, ", fewer assessment.draws (%lld take %.2f GB a rank)",
                              (long long)cfg->draws, P->part[TB_MEM_DRAWS] / GB);
-  const double other = P->data - P->part[TB_MEM_BATCH], per = batch_bytes(D, 1.0);
+  const double other = P->data - P->part[TB_MEM_BATCH], per = batch_bytes(D, 1.0, 1.0);
   if (P->part[TB_MEM_BATCH] > 0.25 * P->data && room > other && used < size)
     snprintf(out + used, size - used, " or run.batch_deals = %.0f", fmax(1.0, floor((room - other) / per)));
 }
