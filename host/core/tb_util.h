@@ -9,6 +9,8 @@
 #define TB_PATH_MAX 4096 /* the longest file path tradebal takes */
 
 double tb_now(void); /* seconds, monotonic */
+/* Resident bytes of this process now (/proc/self/statm; 0 where it cannot be read). */
+double tb_resident_bytes(void);
 /* Table of 64-byte rows read at random: 64-byte aligned, so a row is one cache line
  * (huge pages were measured and gave nothing here). free() it. */
 void *tb_alloc_table(size_t bytes);

@@ -5,6 +5,7 @@
 #include "tb_stream.h"
 #include "tb_comm.h"
 #include "tb_spill.h"
+#include "tb_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -78,15 +79,6 @@ void tb_memory_estimate(const tb_config *cfg, const tb_input_dims *D, int ranks,
   P->data = sum(P->part, TB_MEM_NPARTS) - fmin(P->part[TB_MEM_DRAWS], second);
 }
 
-/* Resident bytes of this process now: the libraries and what is loaded already. */
-static double resident_now(void) {
-  long pages = 0, resident = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
-  if (f && fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  if (f) fclose(f);
-  return (double)resident * (double)sysconf(_SC_PAGESIZE);
-}
-
 /* Bytes this node can still give: MemAvailable, or less when a cgroup (a Slurm job) caps it. */
 static double node_available(char *from, size_t size) {
   double avail = 0, kb = 0, max = 0, cur = 0;
@@ -157,7 +149,7 @@ static int scratch_free(const tb_config *cfg, double *bytes, char *dir, int size
 
 int tb_memory_check(const tb_config *cfg, const tb_input_dims *D, int cache, tb_mem_plan *P) {
   tb_memory_estimate(cfg, D, tb_comm_size(), cache, cfg->spill == 1, P);
-  double base = resident_now();
+  double base = tb_resident_bytes(); /* the libraries and what is loaded already */
   TB_CALL(tb_comm_allreduce_f64(&base, 1, TB_OP_MAX));
   find_limit(cfg, P);
   TB_CALL(tb_comm_allreduce_f64(&P->limit, 1, TB_OP_MIN)); /* the tightest node decides, on every rank alike */

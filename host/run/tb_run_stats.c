@@ -36,14 +36,6 @@ static double status_kb(const char *key) {
   return v * 1024.0;
 }
 
-static double rss_now(void) {
-  long pages = 0, resident = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
-  if (f && fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  if (f) fclose(f);
-  return (double)resident * (double)sysconf(_SC_PAGESIZE);
-}
-
 static void raise_peak(int phase, double v) {
   pthread_mutex_lock(&W.lock);
   if (v > W.peak[phase]) W.peak[phase] = v;
@@ -54,7 +46,7 @@ static void *sampler(void *arg) {
   (void)arg;
   const struct timespec tick = {0, 10000000};
   while (atomic_load(&W.on)) {
-    raise_peak(atomic_load(&W.phase), rss_now());
+    raise_peak(atomic_load(&W.phase), tb_resident_bytes());
     nanosleep(&tick, NULL);
   }
   return NULL;
