@@ -1,4 +1,4 @@
-"""The run object's progress (issue 24, for the dashboard): a run of several seconds (a bigger input, 40 Monte Carlo
+"""The run object's progress (issue 24, for the dashboard): a run of several seconds (a bigger input, 100 Monte Carlo
 draws, progress = always) is followed through GET /v1/runs/{id} and GET /v1/runs; every answer validates against
 docs/openapi.json (conftest), the deal pass's percent grows, its time left is a number, the stages announced without
 numbers have none, and a queued or finished run has no progress. The parser itself is serve_progress_parser
@@ -11,9 +11,9 @@ import pytest
 from conftest import generate
 from runs_util import FINAL, runs_server, submit
 
-# one thread: the deal pass of 200k deals in 20 batches takes about 5 s (bars at about 2 s, 4 s and its end),
-# then the 40 draws
-PROGRESS = ("[backend]\nthreads = 1\n[assessment]\ndraws = 40\n[policy.t10]\nkind = tariff\nrate = 0.1\n"
+# one thread: the deal pass of 200k deals in 20 batches with 100 draws' worlds takes about 8 s (bars every ~2 s
+# and at its end; 40 draws took 5 s before a draw redrew a rate once per entity, now too few bars show)
+PROGRESS = ("[backend]\nthreads = 1\n[assessment]\ndraws = 100\n[policy.t10]\nkind = tariff\nrate = 0.1\n"
             "[run]\nbatch_deals = 10000\nprogress = always\n")
 
 
