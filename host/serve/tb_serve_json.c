@@ -139,32 +139,24 @@ int tb_req_query_num(const tb_req *q, const char *key, double lo, double hi, dou
   return 0;
 }
 
+/* The 400 problem of a member `key` of `where` that is missing (v NULL) or not `must` ("a number"). */
+static void field_problem(tb_resp *r, const json_t *v, const char *where, const char *key, const char *must) {
+  if (v) tb_resp_problem(r, 400, "bad-field", "%s%s%s must be %s", where, *where ? "." : "", key, must);
+  else tb_resp_problem(r, 400, "missing-field", "%s%s%s is required", where, *where ? "." : "", key);
+}
+
 int tb_json_num(json_t *o, const char *key, int required, double def, double *out, const char *where, tb_resp *r) {
   json_t *v = json_object_get(o, key);
-  if (!v) {
-    if (!required) return *out = def, 0;
-    tb_resp_problem(r, 400, "missing-field", "%s%s%s is required", where, *where ? "." : "", key);
-    return -1;
-  }
-  if (!json_is_number(v)) {
-    tb_resp_problem(r, 400, "bad-field", "%s%s%s must be a number", where, *where ? "." : "", key);
-    return -1;
-  }
+  if (!v && !required) return *out = def, 0;
+  if (!json_is_number(v)) return field_problem(r, v, where, key, "a number"), -1;
   *out = json_number_value(v);
   return 0;
 }
 
 int tb_json_int(json_t *o, const char *key, int required, int64_t def, int64_t *out, const char *where, tb_resp *r) {
   json_t *v = json_object_get(o, key);
-  if (!v) {
-    if (!required) return *out = def, 0;
-    tb_resp_problem(r, 400, "missing-field", "%s%s%s is required", where, *where ? "." : "", key);
-    return -1;
-  }
-  if (!json_is_integer(v)) {
-    tb_resp_problem(r, 400, "bad-field", "%s%s%s must be an integer", where, *where ? "." : "", key);
-    return -1;
-  }
+  if (!v && !required) return *out = def, 0;
+  if (!json_is_integer(v)) return field_problem(r, v, where, key, "an integer"), -1;
   *out = json_integer_value(v);
   return 0;
 }
@@ -172,11 +164,7 @@ int tb_json_int(json_t *o, const char *key, int required, int64_t def, int64_t *
 const char *tb_json_str(json_t *o, const char *key, int required, const char *where, tb_resp *r) {
   json_t *v = json_object_get(o, key);
   if (!v && !required) return NULL;
-  if (!json_is_string(v)) {
-    tb_resp_problem(r, 400, v ? "bad-field" : "missing-field", "%s%s%s %s", where, *where ? "." : "", key,
-                    v ? "must be a string" : "is required");
-    return NULL;
-  }
+  if (!json_is_string(v)) return field_problem(r, v, where, key, "a string"), NULL;
   return json_string_value(v);
 }
 
@@ -184,11 +172,7 @@ json_t *tb_json_array(json_t *o, const char *key, int required, const char *wher
   json_t *a = json_object_get(o, key);
   *len = -1;
   if (!a && !required) return NULL;
-  if (!json_is_array(a)) {
-    tb_resp_problem(r, 400, a ? "bad-field" : "missing-field", "%s%s%s %s", where, *where ? "." : "", key,
-                    a ? "must be an array" : "is required");
-    return NULL;
-  }
+  if (!json_is_array(a)) return field_problem(r, a, where, key, "an array"), NULL;
   *len = (int64_t)json_array_size(a);
   return a;
 }

@@ -481,12 +481,15 @@ test("deal evaluator: the page's answer is POST /v1/deals/evaluate's, for a type
   assert.equal(body.input, "inputs/small.h5");
 
   // deal 17 of the input, loaded from the file; also equal to the columnar answer for deal_indices [17]
-  await page.click("#eval-deal-index", { clickCount: 3 });
-  await page.keyboard.type("17");
-  await page.click("#eval-load");
-  await page.waitForFunction(() => /Deal 17 of/.test(document.querySelector("#eval-load-status").textContent));
-  await page.click("#eval-go");
-  await page.waitForFunction(() => document.querySelector("#eval-result").dataset.ready === "1" && document.querySelector("#eval-parties-table"));
+  const loadDeal17AndEvaluate = async () => {
+    await page.click("#eval-deal-index", { clickCount: 3 });
+    await page.keyboard.type("17");
+    await page.click("#eval-load");
+    await page.waitForFunction(() => /Deal 17 of/.test(document.querySelector("#eval-load-status").textContent));
+    await page.click("#eval-go");
+    await page.waitForFunction(() => document.querySelector("#eval-result").dataset.ready === "1" && document.querySelector("#eval-parties-table"));
+  };
+  await loadDeal17AndEvaluate();
   const loaded = await evaluateAndCompare("deal 17");
   const cols = await tb.call("POST", "/v1/deals/evaluate", { body: { input: "inputs/small.h5", deal_indices: [17] } });
   assert.deepEqual(loaded.body.deal.parties.map((p) => p.entity), cols.deals.party_entity);
@@ -518,12 +521,7 @@ test("deal evaluator: the page's answer is POST /v1/deals/evaluate's, for a type
     assert.ok(ids.includes(id), `Tab reaches #${id}`);
   await noOverflow("evaluator");
   // the screenshot shows deal 17 evaluated
-  await page.click("#eval-deal-index", { clickCount: 3 });
-  await page.keyboard.type("17");
-  await page.click("#eval-load");
-  await page.waitForFunction(() => /Deal 17 of/.test(document.querySelector("#eval-load-status").textContent));
-  await page.click("#eval-go");
-  await page.waitForFunction(() => document.querySelector("#eval-result").dataset.ready === "1" && document.querySelector("#eval-parties-table"));
+  await loadDeal17AndEvaluate();
   await shot("evaluator");
 });
 
