@@ -1,6 +1,7 @@
 #include "tb_spill.h"
 
 #include "tb_error.h"
+#include "tb_util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@ const char *tb_spill_dir(const char *dir, char *out, int size) {
 }
 
 int tb_spill_map(tb_spill *s, const char *dir, int64_t bytes, const char *what) {
-  char path[4200];
+  char path[TB_PATH_MAX + 32];
   memset(s, 0, sizeof *s);
   s->fd = -1;
   if (bytes <= 0) return TB_OK;

@@ -57,8 +57,8 @@ static int apply_policy(const tb_deal_pass *L, int p, tb_backend *be, const tb_c
 typedef struct {
   int64_t cap_u, cap_s, cap_i, cap_r, cap_c, cap_e, cap_d;
   int64_t *used;   /* [nused] the batch's row of each distinct entity */
-  int64_t *slot;   /* [nrows] a row's place in `used`, or -1 */
-  int64_t *ident;  /* [nparty] party q's place in `used`, then q itself */
+  int64_t *slot;   /* [max(nrows, nparty)] a row's place in `used`, or -1; then q at q (the draws' party_row) */
+  int64_t *ident;  /* [nparty] party q's place in `used` */
   int64_t *entity; /* [nused] global entity ids */
   double *disc;    /* [nused] one draw's discount factors */
   tb_entity_row *rows; /* [nparty] one draw's row of each party */

@@ -21,7 +21,7 @@ static const char *PHASE[TB_PH_N] = {"validate", "load", "deals", "markets", "po
 static struct {
   pthread_t thread;
   atomic_int on, phase;
-  _Atomic double peak[TB_PH_N]; /* written by the sampler and by phase switches, one at a time */
+  double peak[TB_PH_N];         /* under lock: the sampler and phase switches both raise it */
   double hwm;                   /* VmHWM at the last switch */
   pthread_mutex_t lock;
 } W = {.lock = PTHREAD_MUTEX_INITIALIZER};
