@@ -326,7 +326,6 @@ static int cmd_run(int argc, char **argv) {
   }
   if (out) snprintf(cfg.output_file, sizeof cfg.output_file, "%s", out);
   if (overwrite) cfg.overwrite = 1;
-  tb_ckpt_catch_signals();
   return run_or_sweep(&cfg);
 }
 
@@ -444,6 +443,9 @@ int main(int argc, char **argv) {
     if (rc) tb_error_print("tradebal", verbose);
     return rc;
   }
+  /* a run stops at a safe point on SIGTERM or SIGUSR1 (Slurm's --signal): caught from the start, so a
+   * signal that comes while MPI starts is not lost nor fatal */
+  if (argc > 1 && !strcmp(argv[1], "run")) tb_ckpt_catch_signals();
   if (tb_comm_init(&argc, &argv)) {
     tb_error_print("tradebal", verbose);
     return TB_ERR_MPI;
@@ -464,6 +466,6 @@ int main(int argc, char **argv) {
   rc = tb_comm_agree(rc);
   if (rc && !tb_error_is_remote() && (!tb_error_is_shared() || tb_comm_rank() == 0))
     tb_error_print("tradebal", verbose);
-  tb_comm_finalize();
+  if (!tb_h5_wedged()) tb_comm_finalize(); /* else HDF5's clean-up inside MPI_Finalize would crash */
   return rc;
 }

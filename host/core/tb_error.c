@@ -75,8 +75,11 @@ void *tb_malloc(size_t bytes) { return malloc(bytes ? bytes : 1); }
 
 int tb_fault(const char *where, int rank, long long index) {
   const char *v = getenv("TB_FAULT");
-  char w[32];
-  int r;
-  long long i;
-  return v && sscanf(v, "%31[^:]:%d:%lld", w, &r, &i) == 3 && !strcmp(w, where) && r == rank && i == index;
+  for (; v && *v; v = strchr(v, ',') ? strchr(v, ',') + 1 : NULL) { /* "where:rank:index[,...]" */
+    char w[32];
+    int r;
+    long long i;
+    if (sscanf(v, "%31[^:,]:%d:%lld", w, &r, &i) == 3 && !strcmp(w, where) && r == rank && i == index) return 1;
+  }
+  return 0;
 }

@@ -55,7 +55,7 @@ void tb_error_clear(void);
     }                                                                                              \
   } while (0)
 
-/* Fault injection for tests: true when TB_FAULT is "where:rank:index" for this point. */
+/* Fault injection for tests: true when TB_FAULT lists "where:rank:index" (comma-separated) for this point. */
 int tb_fault(const char *where, int rank, long long index);
 
 void *tb_malloc(size_t bytes); /* NULL on failure; callers report TB_ERR_MEMORY */

@@ -12,7 +12,16 @@
 int tb_comm_h5_fapl(hid_t fapl); /* mpi/tb_comm_h5.c */
 int tb_comm_h5_dxpl(hid_t dxpl, int collective);
 
-void tb_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* Set when a file could not be flushed: HDF5 1.10 then cannot close it, and its clean-up (at MPI_Finalize)
+ * would crash on it, so the program ends without that clean-up (tb_h5_wedged). */
+static int g_wedged = 0;
+int tb_h5_wedged(void) { return g_wedged; }
+
+/* No error stack printed by HDF5, and no clean-up at exit (only at MPI_Finalize, which a wedged run skips). */
+void tb_h5_quiet(void) {
+  H5dont_atexit();
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 static int open_common(tb_h5 *f, const char *path, int create) {
   memset(f, 0, sizeof *f);
@@ -50,7 +59,15 @@ int tb_h5_close(tb_h5 *f) {
   int rc = TB_OK;
   if (f->dxpl_coll >= 0) H5Pclose(f->dxpl_coll);
   if (f->dxpl_ind >= 0) H5Pclose(f->dxpl_ind);
-  if (f->id >= 0 && H5Fclose(f->id) < 0)
+  /* A file we write is flushed first. When that fails (a full disk) HDF5 1.10 cannot close it any more:
+   * the file is left open and cut to nothing (the output is discarded), and the program skips HDF5's
+   * clean-up, which would crash on it. */
+  if (f->id >= 0 && f->errcode == TB_ERR_OUTPUT && H5Fflush(f->id, H5F_SCOPE_GLOBAL) < 0) {
+    rc = TB_ERR(f->errcode, "%s: writing the file failed (HDF5: %s)", f->path, tb_h5_reason());
+    tb_error_adopt(rc, tb_error_message()); /* the flush is collective: every rank has it, rank 0 prints it */
+    if (tb_comm_rank() == 0 && truncate(f->path, 0) != 0) perror(f->path);
+    g_wedged = 1;
+  } else if (f->id >= 0 && H5Fclose(f->id) < 0)
     rc = TB_ERR(f->errcode, "%s: closing the file failed", f->path);
   f->id = f->dxpl_coll = f->dxpl_ind = -1;
   return rc;

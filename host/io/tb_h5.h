@@ -24,6 +24,8 @@ typedef struct {
   char refuse[96];   /* why the data cannot be read from this file alone, or "" */
 } tb_h5_info;
 
+/* True after a file we wrote could not be flushed: then MPI_Finalize (HDF5's clean-up) must be skipped. */
+int tb_h5_wedged(void);
 int tb_h5_open(tb_h5 *f, const char *path);   /* read-only, parallel */
 int tb_h5_create(tb_h5 *f, const char *path); /* truncate, parallel */
 int tb_h5_close(tb_h5 *f);

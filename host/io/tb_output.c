@@ -6,6 +6,7 @@
 #include "tb_util.h"
 #include "tb_version.h"
 
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,17 +34,43 @@ int tb_output_check(const char *input, const char *output, int overwrite) {
   return rc;
 }
 
+/* The lock files MPI-IO keeps beside a temporary (TMP-*.lock): a killed or aborted run leaves them. */
+static void remove_locks(const char *tmp) {
+  glob_t g;
+  char pat[TB_PATH_MAX + 80];
+  snprintf(pat, sizeof pat, "%s-*.lock", tmp);
+  if (glob(pat, GLOB_NOSORT, NULL, &g) == 0)
+    for (size_t i = 0; i < g.gl_pathc; i++) remove(g.gl_pathv[i]);
+  globfree(&g);
+}
+
 /* The temporary output in progress, removed by whichever rank aborts the run. */
 static char g_partial[TB_PATH_MAX + 64];
 static void remove_partial(void) {
-  if (g_partial[0]) remove(g_partial);
+  if (g_partial[0]) remove(g_partial), remove_locks(g_partial);
+}
+
+/* What an earlier attempt of this job left, when it was killed with its node. */
+static void remove_stale(const char *tmp) {
+  if (remove(tmp) == 0) fprintf(stderr, "tradebal: removed %s, left by an earlier attempt of this job\n", tmp);
+  remove_locks(tmp);
+}
+
+/* Under Slurm the temporary is named by the job, so a requeued attempt (same job id) removes what an
+ * attempt that died with its node left behind: Slurm ends an attempt before it runs the next. */
+static int name_tmp(const char *output, char *tmp, size_t size) {
+  const char *job = getenv("SLURM_JOB_ID");
+  const int n = job && *job ? snprintf(tmp, size, "%s.tmp-slurm-%s", output, job)
+                            : snprintf(tmp, size, "%s.tmp-%ld", output, (long)getpid());
+  if (n < 0 || (size_t)n >= size) return TB_ERR(TB_ERR_USAGE, "%s: output path too long", output);
+  if (job && *job) remove_stale(tmp);
+  return TB_OK;
 }
 
 int tb_output_tmpname(const char *output, char *tmp, size_t size) {
-  long pid = (long)getpid();
-  TB_CALL(tb_comm_bcast(&pid, sizeof pid, 0));
-  if ((size_t)snprintf(tmp, size, "%s.tmp-%ld", output, pid) >= size)
-    return TB_ERR(TB_ERR_USAGE, "%s: output path too long", output);
+  int rc = tb_comm_rank() == 0 ? name_tmp(output, tmp, size) : TB_OK;
+  TB_CALL(tb_comm_agree(rc));
+  TB_CALL(tb_comm_bcast(tmp, size, 0));
   snprintf(g_partial, sizeof g_partial, "%s", tmp);
   tb_comm_on_abort(remove_partial);
   return TB_OK;

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Pass 1: what funding and the market need of each deal of the batch; the input's columns
  * only on the job's first run. */
@@ -146,6 +147,7 @@ int tb_deal_pass_run(tb_job *J, tb_h5 *out, const tb_config *cfg, tb_run_stats *
     n = n < 0 ? 0 : n > bs ? bs : n;
     /* pass 2 reads the values pass 1 wrote to the output rather than the components and flows */
     TB_GUARD(tb_job_batch(J, k, n ? d0 : 0, n, L->pass == 2 ? out : NULL, &B, S));
+    while (tb_fault("hang", tb_comm_world_rank(), k)) pause(); /* a rank stuck, as in a dead file system */
     if (tb_fault("batch", tb_comm_world_rank(), k))
       TB_GUARD(TB_ERR(TB_ERR_INPUT, "%s: injected fault (TB_FAULT) in batch %lld", cfg->input_file, (long long)k));
     B->b.charge = NULL;

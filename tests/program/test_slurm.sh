@@ -8,18 +8,10 @@
 set -u
 TB=$(realpath "$1") W=$(realpath -m "$2")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-h5same() { /usr/bin/python3 "$ROOT/tests/support/h5same.py" "$@"; }
+source "$ROOT/tests/support/slurm/lib.sh"
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
-env_line=$("$ROOT/tests/support/slurm/cluster.sh" start "$W/cluster")
-rc=$?
-[ $rc -eq 77 ] && exit 77
-[ $rc -ne 0 ] && { echo "FAIL: the cluster did not start" >&2; exit 1; }
-eval "$env_line"
-trap '"$ROOT/tests/support/slurm/cluster.sh" stop "$W/cluster"' EXIT
+slurm_cluster
 export TRADEBAL=$TB TB_ROOT=$ROOT
-pass=0 fail=0
-ok() { if [ "$1" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $2" >&2; fi; }
-wait_gone() { for _ in $(seq 240); do [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0; sleep 0.5; done; return 1; }
 
 "$TB" generate -o in.h5 --entities 1500 --deals 12000 --regions 4 --periods 4 --sectors 6 --seed 5 >/dev/null
 printf '[input]\nfile = %s/in.h5\n[funding]\nbudget = 40\n[assessment]\ndraws = 3\n[policy.tariff10]\nkind = tariff\nrate = 0.1\n[sweep]\nmethod = lhs\nsamples = 8\nmarket.elasticity = 0.5:3\npolicy.tariff10.rate = 0:0.4\n' "$W" > sweep.ini
@@ -60,18 +52,7 @@ printf '[input]\nfile = %s/big.h5\n[run]\nbatch_deals = 30000\nprogress = always
 jid=$(sbatch --parsable -n 2 -c 1 -o night.log "$ROOT/jobs/nightly.sbatch" night.ini "$W/night.h5")
 for _ in $(seq 480); do grep -q "^\[run\]" night.log 2>/dev/null && break; sleep 0.25; done
 scancel --signal=USR1 "$jid"
-# a requeued job waits for a begin time Slurm sets 2 min ahead; start it sooner, but not within the
-# second its old credential was revoked (slurmd would refuse the launch: "Job credential revoked")
-pending=0
-for _ in $(seq 240); do
-  state=$(squeue -h -j "$jid" -o "%T %r" 2>/dev/null)
-  [ -z "$state" ] && [ -e night.h5 ] && break
-  if [ "$state" = "PENDING BeginTime" ]; then
-    pending=$((pending + 1))
-    [ "$pending" -eq 8 ] && scontrol update JobId="$jid" StartTime=now 2>/dev/null
-  fi
-  sleep 0.5
-done
+wait_requeued "$jid" night.h5
 grep -q "stopped by SIGUSR1" night.log; ok $? "the nightly job's ranks got USR1 and stopped: $(grep error night.log)"
 grep -q "requeueing job $jid" night.log && grep -q "^# attempt 2" night.log; ok $? "the nightly job requeued itself"
 grep -q "resuming from checkpoint 1" night.log; ok $? "the second attempt resumed from the checkpoint"

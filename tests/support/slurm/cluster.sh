@@ -41,7 +41,7 @@ stop() {
 start_node() {
   local k=$1 ns
   ns="$(ns_of)-n$k"
-  mkdir -p "$D/node/n$k/tmp" "$D/node/n$k/spool"
+  mkdir -p "$D/node/n$k/tmp"
   # nsenter, not `ip netns exec`, which would remount /sys and hide the cgroup tree slurmd needs
   nsenter --net="/run/netns/$ns" unshare --uts --mount --propagation private sh -c "
     hostname n$k && mount --bind '$D/node/n$k/tmp' /tmp && mount -t tmpfs -o size=1g tbshm /dev/shm &&
@@ -52,7 +52,9 @@ case $cmd in
   kill-node)
     ip netns pids "$(ns_of)-n$3" | xargs -r kill -9
     exit 0 ;;
-  start-node) start_node "$3"; exit 0 ;;
+  start-node) # a node that comes back has rebooted: its /tmp (and the spool and sockets there) is empty
+    rm -rf "${D:?}/node/n$3/tmp"
+    start_node "$3"; exit 0 ;;
   start) ;;
   *) echo "cluster.sh: unknown command $cmd" >&2; exit 2 ;;
 esac
@@ -102,7 +104,9 @@ if [ "$NODES" -gt 1 ]; then
   # every namespace has its own ports: the defaults are free
   CTL="head($NET.254)" CTLPORT=6817 DPORT=6818 MEM=$((MEM / NODES))
   NODELINE="NodeName=n[1-$NODES] NodeAddr=$NET.[1-$NODES] CPUs=$CPUS RealMemory=$MEM State=UNKNOWN"
-  PERNODE="SlurmdSpoolDir=$D/node/%n/spool
+  # the spool in the node's own /tmp: Slurm's PMIx plugin puts its sockets under the spool path as written,
+  # without expanding %n, so a shared spool folder would mix the nodes' sockets
+  PERNODE="SlurmdSpoolDir=/tmp/slurmd-spool
 SlurmdPidFile=$D/node/%n/slurmd.pid
 SlurmdLogFile=$D/node/%n/slurmd.log
 SlurmdTimeout=10"
