@@ -1,7 +1,9 @@
 """The Slurm executor of tradebal.run on the project's private one-node cluster (tests/support/slurm/cluster.sh):
-a solve through jobs/solve.sbatch at 2 ranks equals a local run bitwise; a job on an invalid input raises
-InputError with the exit code and dataset from Slurm's record and the job's log. Skipped without root or
-Slurm's packages (as test_slurm.sh)."""
+a solve through jobs/solve.sbatch at 2 ranks equals a local run bitwise, and so does one of 3 ranks on the
+3-node cluster (cluster.sh --nodes 3, sbatch_args --ntasks-per-node=1: one rank on each of n1, n2, n3, as
+Slurm's node list and the ranks' own hostnames say); a job on an invalid input raises InputError with the
+exit code and dataset from Slurm's record and the job's log. Skipped without root or Slurm's packages (as
+test_slurm.sh)."""
 import os
 import subprocess
 import sys
@@ -15,28 +17,31 @@ import tradebal  # noqa: E402
 from tradebal import errors  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLUSTER = os.path.join(ROOT, "tests", "support", "slurm", "cluster.sh")
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+import slurm_cluster  # noqa: E402
+
+
+def work_dir(tmp_path_factory, name):
+    base = os.environ.get("TB_WORK")
+    work = os.path.join(base, name) if base else str(tmp_path_factory.mktemp(name))
+    subprocess.run(["rm", "-rf", work])
+    os.makedirs(work)
+    return work
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    base = os.environ.get("TB_WORK")
-    work = os.path.join(base, "slurm_runner") if base else str(tmp_path_factory.mktemp("slurm_runner"))
-    subprocess.run(["rm", "-rf", work])
-    os.makedirs(work)
-    p = subprocess.run([CLUSTER, "start", os.path.join(work, "cluster")], capture_output=True, text=True)
-    if p.returncode == 77:
-        pytest.skip(f"no local Slurm cluster: {p.stderr.strip()}")
-    assert p.returncode == 0, f"the cluster did not start: {p.stderr}"
-    conf = p.stdout.strip().split("SLURM_CONF=", 1)[1]
-    old = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = conf
-    yield work
-    subprocess.run([CLUSTER, "stop", os.path.join(work, "cluster")])
-    if old is None:
-        os.environ.pop("SLURM_CONF", None)
-    else:
-        os.environ["SLURM_CONF"] = old
+    work = work_dir(tmp_path_factory, "slurm_runner")
+    with slurm_cluster.running(os.path.join(work, "cluster")):
+        yield work
+
+
+@pytest.fixture
+def cluster3(tmp_path_factory):
+    """The 3-node cluster, for one test: its exports (SLURM_CONF, PATH) are the session's only while it runs."""
+    work = work_dir(tmp_path_factory, "slurm_runner3")
+    with slurm_cluster.running(os.path.join(work, "cluster"), nodes=3):
+        yield work
 
 
 def datasets(path):
@@ -46,22 +51,33 @@ def datasets(path):
     return out
 
 
-def test_slurm_run_equals_local(cluster):
-    inp = tradebal.Input(**tb_world.world()).write(os.path.join(cluster, "world.h5"))
+@pytest.mark.parametrize("nodes", [1, 3])
+def test_slurm_run_equals_local(request, nodes):
+    cluster = request.getfixturevalue("cluster3" if nodes > 1 else "cluster")
+    if nodes > 1:  # a generated input with work for every rank; the program prints each rank's host
+        inp = tradebal.generate(os.path.join(cluster, "world.h5"), entities=1500, deals=12000, regions=4,
+                                periods=4, sectors=6, seed=5)
+        ranks, extra = 3, {"sbatch_args": ["--ntasks-per-node=1"], "env": {"TRADEBAL": slurm_cluster.placing(
+            os.path.join(cluster, "placing.sh"), os.path.abspath(tradebal.runner.executable()))}}
+    else:
+        inp = tradebal.Input(**tb_world.world()).write(os.path.join(cluster, "world.h5"))
+        ranks, extra = 2, {}
     cfg = tradebal.runner.write_config({"input": {"file": inp}, "funding": {"budget": 10},
                                         "policy.tariff10": {"kind": "tariff", "rate": 0.1, "regions": "all"}},
                                        os.path.join(cluster, "s.ini"))
     local = tradebal.run(cfg, output=os.path.join(cluster, "local.h5"))
-    job = tradebal.run(cfg, output=os.path.join(cluster, "slurm.h5"), ranks=2, threads=1, executor="slurm",
-                       wait=False)
+    job = tradebal.run(cfg, output=os.path.join(cluster, "slurm.h5"), ranks=ranks, threads=1, executor="slurm",
+                       wait=False, **extra)
     assert isinstance(job, tradebal.runner.SlurmJob) and job.job_id.isdigit()
     assert job.state in ("pending", "running", "done")
     job.wait(timeout=120)
     assert job.state == "done" and job.returncode == 0 and job.slurm_state == "COMPLETED"
     assert "# job " + job.job_id in job.stdout  # the job script's log is the handle's output
     with h5py.File(job.output, "r") as f:
-        assert f.attrs["ranks"] == 2
+        assert f.attrs["ranks"] == ranks
     assert datasets(job.output) == datasets(local.output)
+    if nodes > 1:
+        slurm_cluster.assert_one_rank_per_node(job.job_id, job.stdout, nodes)
 
 
 def test_slurm_failure_raises_its_class(cluster):

@@ -1,6 +1,8 @@
 """Runs through Slurm (issue 23, points 3 and 7) on the project's private one-node cluster
 (tests/support/slurm/cluster.sh; skipped without root or Slurm's packages): a run submitted with sbatch
-(jobs/solve.sbatch, 2 ranks) equals the local command line bitwise and gets its report; a failing job
+(jobs/solve.sbatch, 2 ranks) equals the local command line bitwise and gets its report, and so does one of
+3 ranks on the 3-node cluster (cluster.sh --nodes 3, runs.sbatch_args=--ntasks-per-node=1: one rank on each of
+n1, n2, n3, as Slurm's node list and the ranks' own hostnames say); a failing job
 reports the program's error; an API cancel stops the job at a safe point (exit 7); a job scancel'ed from
 outside reads "cancelled from outside the API" and resumes; a walltime stop is checkpointed, not failed, and
 resumes to the same output; a sweep sharded over an array (jobs/submit_sweep.sh) merges into the unsharded
@@ -13,35 +15,43 @@ import h5py
 import pytest
 
 from conftest import ROOT
-from runs_util import (FINAL, QUICK, SLOW, STARTED, SWEEP, cli_run, error_line, runs_server, same_output,
+from runs_util import (FINAL, QUICK, SLOW, STARTED, SWEEP, cli_run, error_line, program, runs_server, same_output,
                        slow_input, submit, wait_log, wait_state)
 
-CLUSTER = os.path.join(ROOT, "tests", "support", "slurm", "cluster.sh")
+import slurm_cluster  # tests/support: runs_util puts it on sys.path
 
 
 @pytest.fixture(scope="module")
 def cluster(data_root):
-    d = os.path.join(data_root, ".cluster")
-    p = subprocess.run([CLUSTER, "start", d], capture_output=True, text=True)
-    if p.returncode == 77:
-        pytest.skip(f"no local Slurm cluster: {p.stderr.strip()}")
-    assert p.returncode == 0, f"the cluster did not start: {p.stderr}"
-    old = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = p.stdout.strip().split("SLURM_CONF=", 1)[1]
-    yield d
-    subprocess.run([CLUSTER, "stop", d])
-    if old is None:
-        os.environ.pop("SLURM_CONF", None)
-    else:
-        os.environ["SLURM_CONF"] = old
+    with slurm_cluster.running(os.path.join(data_root, ".cluster")) as d:
+        yield d
+
+
+def slurm_server(data_root, name, sets=()):
+    return runs_server(data_root, sets=["runs.executor=slurm", "runs.poll_interval=0.3", f"runs.jobs_dir={ROOT}/jobs",
+                                        "runs.threads=1", *sets], name=name).start()
 
 
 @pytest.fixture(scope="module")
 def server(cluster, data_root):
-    s = runs_server(data_root, sets=["runs.executor=slurm", "runs.poll_interval=0.3", f"runs.jobs_dir={ROOT}/jobs",
-                                "runs.threads=1"], name="slurm").start()
+    s = slurm_server(data_root, "slurm")
     yield s
     s.stop()
+
+
+@pytest.fixture
+def server3(data_root):
+    """A server on the 3-node cluster, for one test (the cluster's exports are the session's only while it runs),
+    over its own data root (run ids, and so the runs' folders, are a server's own); its program prints where
+    each rank runs."""
+    root = os.path.join(data_root, "nodes3")
+    os.makedirs(os.path.join(root, "inputs"))
+    shutil.copy(os.path.join(data_root, "inputs", "small.h5"), os.path.join(root, "inputs"))
+    with slurm_cluster.running(os.path.join(data_root, ".cluster3"), nodes=3):
+        placing = slurm_cluster.placing(os.path.join(data_root, "placing.sh"), program(root))
+        s = slurm_server(root, "slurm3", ["runs.sbatch_args=--ntasks-per-node=1", f"runs.tradebal={placing}"])
+        yield s
+        s.stop()
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +70,11 @@ def wait_running(server, rid):
     return run
 
 
-def test_slurm_run_equals_local(server, data_root):
-    run = submit(server, {"config": QUICK, "input": "inputs/small.h5", "ranks": 2, "report": True})
+@pytest.mark.parametrize("nodes", [1, 3])
+def test_slurm_run_equals_local(request, nodes):
+    server = request.getfixturevalue("server3" if nodes > 1 else "server")
+    data_root, ranks = server.data_root, 3 if nodes > 1 else 2
+    run = submit(server, {"config": QUICK, "input": "inputs/small.h5", "ranks": ranks, "report": True})
     assert run["executor"] == "slurm" and run["slurm"] == {"job": None, "array": None, "state": None}
     run = wait_state(server, run["id"], FINAL)
     assert run["state"] == "done" and run["exit_code"] == 0 and run["message"] is None, run
@@ -71,8 +84,11 @@ def test_slurm_run_equals_local(server, data_root):
     out = os.path.join(data_root, run["output"])
     same_output(out, os.path.join(data_root, "cli-quick.h5"))
     with h5py.File(out, "r") as f:
-        assert f.attrs["ranks"] == 2  # srun started two ranks
-    assert f"# job {run['slurm']['job']} on " in server.get(f"/v1/runs/{run['id']}/log").text
+        assert f.attrs["ranks"] == ranks  # srun started them
+    log = server.get(f"/v1/runs/{run['id']}/log").text
+    assert f"# job {run['slurm']['job']} on " in log
+    if nodes > 1:
+        slurm_cluster.assert_one_rank_per_node(run["slurm"]["job"], log, nodes)
     names = {f["name"] for f in server.get(f"/v1/runs/{run['id']}/files").json()["files"]}
     assert "index.html" in names and os.path.exists(os.path.join(data_root, run["report"]))
 
