@@ -23,7 +23,7 @@ fi
 CL=$DATA/cluster
 mkdir -p "$DATA"
 step() { echo "run_nodes: $*" >&2; }
-T0=$(date +%s)
+T0=$(date +%s) LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 tests/support/slurm/cluster.sh stop "$CL" >/dev/null 2>&1 || true # a cluster an interrupted run left
 ENV_LINES=$(tests/support/slurm/cluster.sh start "$CL" --nodes 3 2>"$DATA/cluster.err") || {
@@ -45,16 +45,17 @@ gen() { # gen FILE DEALS [generate options]: entities half the deals, generated 
 nodes_of() { [ "$1" -le 3 ] && echo "$1" || echo 3; }
 median() { sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-# One run's figures: compute s, network s, halo of the busiest rank, then MB the busiest rank sent in all and
+# One run's figures: compute s, network s, Jacobi iterations, halo of the busiest rank, then MB the busiest rank sent in all and
 # in the deals, markets, policies and network phases (0 at 1 rank, which prints no communication line).
 figures() {
   sed -n 's/.*compute \([0-9.]*\).*network \([0-9.]*\).*/\1 \2/p' "$1" | tr '\n' ' '
+  sed -n 's/.* \([0-9]*\) Jacobi iterations.*/\1/p' "$1" | tr '\n' ' '
   sed -n 's/.*(\([0-9]*\) on the busiest rank).*/\1/p' "$1" | grep . || echo 0
   sed -n 's/.*communication: \([0-9.]*\) MB sent by the busiest.*deals \([0-9.]*\), markets \([0-9.]*\), policies \([0-9.]*\), network \([0-9.]*\),.*/\1 \2 \3 \4 \5/p' \
     "$1" | grep . || echo "0 0 0 0 0"
 }
 
-# measure RANKS INPUT -> one line: median compute s, median network s, halo, MB sent (busiest rank): all, deals,
+# measure RANKS INPUT -> one line: median compute s, median network s, iterations, halo, MB sent (busiest rank): all, deals,
 # markets, policies, network (the bytes are the same in every repeat)
 measure() {
   local k=$1 n ini=$DATA/run.ini
@@ -76,7 +77,7 @@ provenance() {
   echo "# cluster: 3 Slurm nodes n1..n3 (tests/support/slurm/cluster.sh --nodes 3), each its own network, UTS and mount namespace, TCP over a veth bridge; every node declares CPUs=$(nproc --all) and all share the host's $(nproc --all) cores; $(sinfo --version), Open MPI $(dpkg-query -W -f='${Version}' libopenmpi3 2>/dev/null || echo '?')"
   echo "# ran: srun --mpi=pmix -N NODES -n RANKS -m block tradebal run (backend cpu, 1 thread a rank, one policy: none; OMPI_MCA_mpi_yield_when_idle=1), ranks $RANKS on nodes $(for k in $RANKS; do printf '%s ' "$(nodes_of "$k")"; done| sed 's/ $//'); times the median of $REPS"
   echo "# inputs: tradebal generate --seed 1, entities = deals / 2; strong $STRONG deals; weak $WEAK deals a rank; graphs: random (links anywhere) and --locality 0.9 (90% of links inside regions of contiguous ids)"
-  echo "# columns: compute and network = the run's stage seconds; efficiency vs 1 rank (strong t1 / (k tk), weak t1 / tk); halo = remote x the busiest rank fetches each iteration; MB = 10^6 bytes the busiest rank sent through tb_comm (payload; parallel HDF5's MPI-IO not counted) in each phase (deals = pass 1, policies = pass 2: the entity rows the deals fetch; network = edge routes, direct values, halo); growth = all phases at k ranks / at 2 ranks"
+  echo "# columns: compute and network = the run's stage seconds; efficiency vs 1 rank (strong t1 / (k tk), weak t1 / tk); iterations = the spillover's Jacobi iterations; halo = remote x the busiest rank fetches in each; MB = 10^6 bytes the busiest rank sent through tb_comm (payload; parallel HDF5's MPI-IO not counted) in each phase (deals = pass 1, policies = pass 2: the entity rows the deals fetch; network = edge routes, direct values, halo); growth = all phases at k ranks / at 2 ranks"
 }
 
 step "inputs in $DATA"
@@ -93,8 +94,8 @@ done
 
 provenance "$@"
 echo
-echo "| graph | scaling | ranks | nodes | deals | entities | compute s | network s | eff. compute | eff. network | halo (busiest rank) | MB sent: deals | markets | policies | network | all phases | growth |"
-echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+echo "| graph | scaling | ranks | nodes | deals | entities | compute s | network s | eff. compute | eff. network | iterations | halo (busiest rank) | MB sent: deals | markets | policies | network | all phases | growth |"
+echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 for g in random loc; do
   for kind in strong weak; do
     c1="" n1="" a2=""
@@ -102,18 +103,18 @@ for g in random loc; do
       f=${IN[$g-strong]} && [ "$kind" = weak ] && f=${IN[$g-weak-$k]}
       d=$STRONG && [ "$kind" = weak ] && d=$((WEAK * k))
       step "$g graph, $kind, $k ranks ($d deals)"
-      read -r c n h all md mm mp mn <<<"$(measure "$k" "$f")"
+      read -r c n it h all md mm mp mn <<<"$(measure "$k" "$f")"
       c1=${c1:-$c} n1=${n1:-$n}
       [ "$k" = 2 ] && a2=$all
       awk -v g="$([ "$g" = loc ] && echo 'locality 0.9' || echo random)" -v kind="$kind" -v k="$k" -v nd="$(nodes_of "$k")" \
-        -v d="$d" -v c="$c" -v n="$n" -v c1="$c1" -v n1="$n1" -v h="$h" -v all="$all" -v md="$md" -v mm="$mm" \
+        -v d="$d" -v c="$c" -v n="$n" -v c1="$c1" -v n1="$n1" -v it="$it" -v h="$h" -v all="$all" -v md="$md" -v mm="$mm" \
         -v mp="$mp" -v mn="$mn" -v a2="$a2" 'BEGIN {
         s = kind == "strong" ? k : 1
-        printf "| %s | %s | %d | %d | %d | %d | %.3f | %.3f | %.2f | %.2f | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s |\n",
-          g, kind, k, nd, d, d / 2, c, n, c1 / (s * c), n1 / (s * n), h, md, mm, mp, mn, all,
+        printf "| %s | %s | %d | %d | %d | %d | %.3f | %.3f | %.2f | %.2f | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s |\n",
+          g, kind, k, nd, d, d / 2, c, n, c1 / (s * c), n1 / (s * n), it, h, md, mm, mp, mn, all,
           (a2 > 0 ? sprintf("%.2f", all / a2) : "-") }'
     done
   done
 done
 echo
-echo "# wall time of this script: $(($(date +%s) - T0)) s"
+echo "# wall time of this script: $(($(date +%s) - T0)) s; load average at the start $LOAD0, at the end $(cut -d' ' -f1-3 /proc/loadavg) (other work on the cores skews the times, not the bytes)"
