@@ -56,7 +56,7 @@ figures() {
 }
 
 # measure RANKS INPUT -> one line: median compute s, median network s, iterations, halo, MB sent (busiest rank): all, deals,
-# markets, policies, network (the bytes are the same in every repeat)
+# markets, policies, network (the bytes, checked the same in every repeat)
 measure() {
   local k=$1 n ini=$DATA/run.ini
   n=$(nodes_of "$k")
@@ -68,6 +68,7 @@ measure() {
     echo "$(figures "$DATA/log" | tr '\n' ' ')"
   done >"$DATA/t"
   rm -f "$DATA/out.h5"
+  [ "$(cut -d' ' -f3- "$DATA/t" | sort -u | wc -l)" = 1 ] || { cat "$DATA/t" >&2; echo "run_nodes: the bytes differ between repeats" >&2; exit 1; }
   echo "$(cut -d' ' -f1 "$DATA/t" | median) $(cut -d' ' -f2 "$DATA/t" | median) $(head -1 "$DATA/t" | cut -d' ' -f3-)"
 }
 
