@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+static tb_comm_bytes g_bytes; /* this rank's payload, tb_comm_bytes_get */
+
 #ifdef TB_HAVE_MPI
 #include <mpi.h>
 
@@ -25,6 +27,18 @@
 /* Collectives act on g_comm: the world, or this rank's scenario group after tb_comm_split. */
 static int g_rank = 0, g_size = 1, g_local = 0, g_local_size = 1, g_inited = 0, g_world_rank = 0, g_world_size = 1;
 static MPI_Comm g_comm;
+
+/* A call's payload, as tb_comm.h defines it; one rank moves nothing. */
+static void count(int64_t sent, int64_t recv) {
+  if (g_size < 2) return;
+  g_bytes.sent += sent, g_bytes.recv += recv;
+}
+/* Items of counts c[] to or from ranks other than `me`, in bytes. */
+static int64_t others(const int *c, int P, int me, size_t unit) {
+  int64_t n = 0;
+  for (int r = 0; r < P; r++) n += r == me ? 0 : c[r];
+  return n * (int64_t)unit;
+}
 
 int tb_comm_init(int *argc, char ***argv) {
   int provided = 0;
@@ -100,6 +114,7 @@ int tb_comm_agree(int rc) {
   MPI_Request req;
   if (MPI_Iallreduce(&rc, &global, 1, MPI_INT, MPI_MAX, g_comm, &req) != MPI_SUCCESS)
     return TB_ERR(TB_ERR_MPI, "MPI_Iallreduce failed while agreeing on an error");
+  count(sizeof rc, sizeof rc);
   if (!rc) MPI_Wait(&req, MPI_STATUS_IGNORE);
   const double t0 = MPI_Wtime(), limit = rc ? abort_after() : 0;
   while (rc && !done) {
@@ -115,20 +130,25 @@ static MPI_Op op_of(int op) { return op == TB_OP_SUM ? MPI_SUM : op == TB_OP_MAX
 
 int tb_comm_allreduce_i64(int64_t *v, int n, int op) {
   MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT64_T, op_of(op), g_comm));
+  count(8 * n, 8 * n);
   return TB_OK;
 }
 int tb_comm_allreduce_f64(double *v, int n, int op) {
   MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, op_of(op), g_comm));
+  count(8 * n, 8 * n);
   return TB_OK;
 }
 int tb_comm_exscan_i64(int64_t v, int64_t *before) {
   *before = 0;
   MPI_CHECK(MPI_Exscan(&v, before, 1, MPI_INT64_T, MPI_SUM, g_comm));
+  count(8, 8);
   if (g_rank == 0) *before = 0; /* MPI leaves rank 0's result undefined */
   return TB_OK;
 }
 int tb_comm_bcast(void *buf, size_t bytes, int root) {
   MPI_CHECK(MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, g_comm));
+  if (g_rank == root) count((int64_t)bytes * (g_size - 1), 0);
+  else count(0, (int64_t)bytes);
   return TB_OK;
 }
 
@@ -148,6 +168,7 @@ int tb_comm_sum_compensated(double sum, double comp, double *out) {
     s = t;
   }
   free(all);
+  count(16 * (g_size - 1), 16 * (g_size - 1));
   *out = s + c;
   return TB_OK;
 }
@@ -176,11 +197,13 @@ int tb_comm_sum_dd(double *pairs, int n) {
   MPI_Op_free(&op);
   MPI_Type_free(&dd);
   if (rc != MPI_SUCCESS) return TB_ERR(TB_ERR_MPI, "MPI_Allreduce of double-double sums failed");
+  count(16 * n, 16 * n);
   return TB_OK;
 }
 
 int tb_comm_allgather(const void *mine, size_t bytes, void *all) {
   MPI_CHECK(MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, g_comm));
+  count((int64_t)bytes * (g_size - 1), (int64_t)bytes * (g_size - 1));
   return TB_OK;
 }
 
@@ -188,6 +211,7 @@ int tb_comm_allgather(const void *mine, size_t bytes, void *all) {
 static int count_plan(const int *sc, int *rcnt, int *sd, int *rd, int64_t *total, const char *what) {
   if (MPI_Alltoall(sc, 1, MPI_INT, rcnt, 1, MPI_INT, g_comm) != MPI_SUCCESS)
     return TB_ERR(TB_ERR_MPI, "MPI_Alltoall of %s counts failed", what);
+  count(4 * (g_size - 1), 4 * (g_size - 1));
   *total = 0;
   for (int r = 0; r < g_size; r++) {
     sd[r] = r ? sd[r - 1] + sc[r - 1] : 0;
@@ -231,6 +255,7 @@ int tb_comm_exchange(const void *send, const int64_t *scount, size_t item_bytes,
   MPI_Type_commit(&item);
   if (MPI_Alltoallv(send, sc, sd, item, *recv, rc_, rd, item, g_comm) != MPI_SUCCESS)
     rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoallv of items failed");
+  count(others(sc, P, g_rank, item_bytes), others(rc_, P, g_rank, item_bytes));
   MPI_Type_free(&item);
   *nrecv = n;
 done:
@@ -274,6 +299,7 @@ int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t r
     rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoallv of requested ids failed");
     goto done;
   }
+  count(others(scount, P, g_rank, 8), others(rcount, P, g_rank, 8));
   TB_ALLOC(reply, (size_t)nreq * row_bytes);
   for (int64_t i = 0; i < nreq; i++)
     memcpy(reply + (size_t)i * row_bytes, (const char *)local + (size_t)(req[i] - lo) * row_bytes,
@@ -284,6 +310,7 @@ int tb_comm_fetch_rows(int64_t n_global, const void *local, int64_t lo, size_t r
   int mrc = MPI_Alltoallv(reply, rcount, rdispl, row, out, scount, sdispl, row, g_comm);
   MPI_Type_free(&row);
   if (mrc != MPI_SUCCESS) rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoallv of entity rows failed");
+  count(others(rcount, P, g_rank, row_bytes), others(scount, P, g_rank, row_bytes));
 done:
   free(scount);
   free(sdispl);
@@ -296,7 +323,7 @@ done:
 
 struct tb_comm_halo {
   MPI_Comm comm;
-  int P;
+  int P, rank;
   size_t row_bytes;
   int *scount, *sdispl, *rcount, *rdispl; /* rows to and from each rank */
   int64_t *rows, nrows;                   /* local rows others need, grouped by rank */
@@ -324,7 +351,7 @@ int tb_comm_halo_create(int64_t n_global, int64_t lo, size_t row_bytes, const in
   tb_comm_halo *h = calloc(1, sizeof *h);
   *out = NULL;
   if (!h) return TB_ERR(TB_ERR_MEMORY, "out of memory for a halo plan");
-  h->comm = g_comm, h->P = g_size, h->row_bytes = row_bytes;
+  h->comm = g_comm, h->P = g_size, h->rank = g_rank, h->row_bytes = row_bytes;
   TB_ALLOC(h->scount, h->P);
   TB_ALLOC(h->sdispl, h->P);
   TB_ALLOC(h->rcount, h->P);
@@ -342,6 +369,7 @@ int tb_comm_halo_create(int64_t n_global, int64_t lo, size_t row_bytes, const in
     rc = TB_ERR(TB_ERR_MPI, "MPI_Alltoallv of halo ids failed");
     goto done;
   }
+  count(others(h->rcount, h->P, h->rank, 8), others(h->scount, h->P, h->rank, 8));
   for (int64_t i = 0; i < h->nrows; i++) h->rows[i] -= lo;
   *out = h, h = NULL;
 done:
@@ -362,6 +390,9 @@ int tb_comm_halo_fetch(tb_comm_halo *h, const void *local, void *out) {
       MPI_CHECK(MPI_Isend(h->buf + (size_t)h->sdispl[r] * rb, h->scount[r] * (int)rb, MPI_BYTE, r, 0, h->comm,
                           &h->req[n++]));
   MPI_CHECK(MPI_Waitall(n, h->req, MPI_STATUSES_IGNORE));
+  const int64_t sent = others(h->scount, h->P, h->rank, rb);
+  count(sent, others(h->rcount, h->P, h->rank, rb));
+  if (h->P > 1) g_bytes.halo += sent;
   return TB_OK;
 }
 
@@ -455,6 +486,8 @@ void tb_comm_halo_free(tb_comm_halo *h) { free(h); }
 #endif
 
 /* ---- both builds ---- */
+
+void tb_comm_bytes_get(tb_comm_bytes *b) { *b = g_bytes; }
 
 int tb_comm_route(const void *items, const int *dest, int64_t n, size_t item_bytes, void **recv, int64_t *nrecv) {
   int rc = TB_OK;

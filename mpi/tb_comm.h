@@ -71,4 +71,15 @@ int tb_comm_halo_create(int64_t n_global, int64_t lo, size_t row_bytes, const in
 int tb_comm_halo_fetch(tb_comm_halo *h, const void *local, void *out);
 void tb_comm_halo_free(tb_comm_halo *h);
 
+/* Bytes this rank moved through the calls above since it started (always counted, a few adds a call).
+ * The payload, whatever MPI's algorithm: an allreduce, exscan or agree its vector once each way; an
+ * allgather its block to and from each other rank; a bcast (size-1) blocks from the root and one to the
+ * others; all-to-alls and halo fetches the items for other ranks (a rank's own items are a memcpy), with
+ * their count plans. Nothing on one rank. halo: the bytes of halo fetches alone, included in sent.
+ * Parallel HDF5's own traffic (MPI-IO) is not counted. */
+typedef struct {
+  int64_t sent, recv, halo;
+} tb_comm_bytes;
+void tb_comm_bytes_get(tb_comm_bytes *b);
+
 #endif

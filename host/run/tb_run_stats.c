@@ -26,6 +26,34 @@ static struct {
   pthread_mutex_t lock;
 } W = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* ---- bytes through tb_comm by phase: the counter's growth between phase switches ---- */
+static struct {
+  int phase;
+  tb_comm_bytes start, mark;
+  int64_t sent[TB_PH_N];
+} C;
+
+static void comm_watch(void) {
+  memset(&C, 0, sizeof C);
+  tb_comm_bytes_get(&C.start);
+  C.mark = C.start;
+}
+
+static void comm_switch(int phase) {
+  tb_comm_bytes b;
+  tb_comm_bytes_get(&b);
+  C.sent[C.phase] += b.sent - C.mark.sent;
+  C.mark = b, C.phase = phase;
+}
+
+static void comm_unwatch(tb_run_stats *S) {
+  comm_switch(C.phase);
+  memcpy(S->sent, C.sent, sizeof C.sent);
+  S->busiest[0] = S->all[0] = C.mark.sent - C.start.sent;
+  S->busiest[1] = C.mark.recv - C.start.recv;
+  S->all[1] = C.mark.halo - C.start.halo;
+}
+
 static double status_kb(const char *key) {
   char line[128];
   double v = 0;
@@ -56,6 +84,7 @@ int tb_run_stats_watch(void) {
   for (int i = 0; i < TB_PH_N; i++) W.peak[i] = 0;
   W.hwm = status_kb("VmHWM:");
   atomic_store(&W.phase, TB_PH_VALIDATE);
+  comm_watch();
   atomic_store(&W.on, 1);
   if (pthread_create(&W.thread, NULL, sampler, NULL) != 0) {
     atomic_store(&W.on, 0);
@@ -74,6 +103,7 @@ static void close_phase(void) {
 void tb_run_stats_phase(int phase) {
   if (!atomic_load(&W.on)) return;
   close_phase();
+  comm_switch(phase);
   atomic_store(&W.phase, phase);
 }
 
@@ -83,6 +113,7 @@ void tb_run_stats_unwatch(tb_run_stats *S) {
   atomic_store(&W.on, 0);
   pthread_join(W.thread, NULL);
   for (int i = 0; i < TB_PH_N; i++) S->peak[i] = W.peak[i];
+  comm_unwatch(S);
 }
 
 void tb_run_stats_tally(tb_run_stats *S, const tb_deal_buffers *B) {
@@ -100,7 +131,18 @@ int tb_run_stats_reduce(tb_run_stats *S) {
   S->surplus_c = 0;
   TB_CALL(tb_comm_allreduce_f64(S->t, TB_ST_N, TB_OP_MAX)); /* the slowest rank sets the pace */
   TB_CALL(tb_comm_allreduce_f64(S->peak, TB_PH_N, TB_OP_MAX));
+  TB_CALL(tb_comm_allreduce_i64(S->sent, TB_PH_N, TB_OP_MAX));
+  TB_CALL(tb_comm_allreduce_i64(S->busiest, 2, TB_OP_MAX));
+  TB_CALL(tb_comm_allreduce_i64(S->all, 2, TB_OP_SUM));
   return TB_OK;
+}
+
+/* MB = 10^6 bytes; by phase the busiest rank's in each, which need not be one rank */
+static void print_comm(const tb_run_stats *S) {
+  printf("  communication: %.3f MB sent by the busiest rank (%.3f MB received), %.3f MB in all; sent by phase (MB, "
+         "busiest rank):", (double)S->busiest[0] / 1e6, (double)S->busiest[1] / 1e6, (double)S->all[0] / 1e6);
+  for (int i = 0; i < TB_PH_N; i++) printf(" %s %.3f%s", PHASE[i], (double)S->sent[i] / 1e6, i + 1 < TB_PH_N ? "," : ";");
+  printf(" halo fetches %.3f MB in all\n", (double)S->all[1] / 1e6);
 }
 
 void tb_run_stats_print(const tb_run_stats *S, const tb_input_dims *D, const tb_config *cfg,
@@ -119,6 +161,7 @@ void tb_run_stats_print(const tb_run_stats *S, const tb_input_dims *D, const tb_
     printf("  peak memory by phase (GB, largest rank):");
     for (int i = 0; i < TB_PH_N; i++) printf(" %s %.3f%s", PHASE[i], S->peak[i] / 1073741824.0, i + 1 < TB_PH_N ? "," : "\n");
   }
+  if (tb_comm_size() > 1) print_comm(S);
   /* pass 1 evaluates every deal, pass 2 runs each policy's cost and split on its values */
   printf("  throughput: %s deal passes/s in compute (%lld per deal: values, then each policy's split), ",
          tb_human(S->t[TB_ST_COMPUTE] > 0 ? (double)S->passes * (double)D->M / S->t[TB_ST_COMPUTE] : 0, a, sizeof a),

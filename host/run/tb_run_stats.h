@@ -21,14 +21,18 @@ typedef struct {
   double surplus, surplus_c;
   double t[TB_ST_N];
   double peak[TB_PH_N]; /* bytes; 0: the phase did not run or was not watched */
+  /* bytes through tb_comm (tb_comm_bytes) while watched; this rank's until tb_run_stats_reduce */
+  int64_t sent[TB_PH_N]; /* sent, by phase: reduced, the busiest rank's in each */
+  int64_t busiest[2];    /* sent and received: reduced, the busiest rank's */
+  int64_t all[2];        /* sent, and sent by halo fetches: reduced, summed over ranks */
 } tb_run_stats;
 
-/* Watch this process's resident memory by phase (a thread samples /proc/self/statm every 10 ms;
+/* Watch this process's resident memory and its bytes through tb_comm by phase (a thread samples /proc/self/statm every 10 ms;
  * a phase that raises the high-water mark gets it exactly) until tb_run_stats_unwatch. */
 int tb_run_stats_watch(void);
 /* From now on the memory is phase `phase`'s (TB_PH_*); nothing without tb_run_stats_watch. */
 void tb_run_stats_phase(int phase);
-/* Stop watching; each phase's peak into S->peak. */
+/* Stop watching; each phase's peak and bytes into S. */
 void tb_run_stats_unwatch(tb_run_stats *S);
 
 /* Count a batch's statuses and surpluses (pass 1). */

@@ -2,8 +2,11 @@
 """`tradebal generate --locality L` (issue 25): regions are contiguous id blocks and a share L of the links
 stays in its region, counted here from the file's edges and entity regions (mode `share`); a run on such a
 graph gives bitwise identical network outputs at 1, 2 and 3 ranks and fetches exactly the halo, the remote
-sources of each rank's in-edges, counted here from the file (mode `ranks`).
-Usage: test_locality.py share|ranks TRADEBAL WORKDIR [MPIEXEC...]"""
+sources of each rank's in-edges, counted here from the file (mode `ranks`). Mode `comm`: the bytes `run` counts
+through tb_comm at 2 ranks (its "communication" line) against the graph: the halo fetches are exactly 8 bytes x
+halo x iterations, and the network phase's busiest rank sends at least its halo rows, edge routes and the
+iteration's norms, and at most that plus a bound on the rest (direct values, centrality rows, halo ids).
+Usage: test_locality.py share|ranks|comm TRADEBAL WORKDIR [MPIEXEC...]"""
 import os
 import re
 import subprocess
@@ -114,5 +117,41 @@ def ranks_mode():
               f"network iterations and residual identical at 1 and {n} ranks")
 
 
-share_mode() if MODE == "share" else ranks_mode()
+def comm_figures(stdout):
+    m = re.search(r"communication: ([\d.]+) MB sent by the busiest rank \(([\d.]+) MB received\), ([\d.]+) MB in all; "
+                  r"sent by phase \(MB, busiest rank\): (.*); halo fetches ([\d.]+) MB in all", stdout)
+    check(m is not None, "a communication line at 2 ranks")
+    phases = {k: float(v) for k, v in (p.split() for p in m.group(4).split(", "))} if m else {}
+    return [float(m.group(i)) for i in (1, 2, 3, 5)] if m else [0] * 4, phases
+
+
+def comm_mode():
+    inp = os.path.join(W, "rand.h5")  # a random graph: most links leave a rank, a large halo
+    r = generate(inp, "--entities", "20000", "--deals", "6000", "--seed", "11")
+    check(r.returncode == 0, f"generate: {r.stderr[-300:]}")
+    check("communication:" not in run(inp, os.path.join(W, "c1.h5"), 1), "no communication line at 1 rank")
+    out = run(inp, os.path.join(W, "c2.h5"), 2)
+    (busiest, received, total, halo_mb), phases = comm_figures(out)
+    it = int(re.search(r"(\d+) Jacobi iterations", out).group(1))
+    parties = int(re.search(r"(\d+) parties", out).group(1))
+    src, col, reg = graph(inp)
+    N, lo1 = len(reg), block_lo(len(reg), 1, 2)
+    own_s, own_c = (src >= lo1).astype(int), (col >= lo1).astype(int)
+    # rank r's halo: the remote sources of its in-edges; it sends the other rank's halo rows
+    need = [len(np.unique(src[(own_c == r) & (own_s != r)])) for r in (0, 1)]
+    want_halo = 8 * sum(need) * it / 1e6
+    check(abs(halo_mb - want_halo) <= 5.01e-4, f"halo fetches {halo_mb} MB = 8 B x {sum(need)} x {it} iterations")
+    check(received == busiest, f"2 ranks: the busiest rank receives what the other sends ({received} = {busiest})")
+    check(busiest <= total <= 2 * busiest + 1e-3, f"busiest rank {busiest} <= all {total} <= twice it")
+    check(set(phases) == {"validate", "load", "deals", "markets", "policies", "network", "output"}, f"phases {phases}")
+    check(sum(phases.values()) >= busiest - 4e-3, f"the phases' busiest ranks hold at least {busiest} MB")
+    # rank r sends: the other's halo rows each iteration, its edges to the other's targets (24 B), the norms
+    low = max(8 * need[1 - r] * it + 24 * int(np.sum((own_s == r) & (own_c != r))) + 32 * it for r in (0, 1)) / 1e6
+    # and at most every direct value (16 B a party), centrality ids and rows and halo ids (8 B an entity each)
+    high = low + (16 * parties + 24 * N) / 1e6 + 0.01
+    check(low - 5e-4 <= phases.get("network", 0) <= high, f"network phase {phases.get('network')} MB in [{low:.3f}, {high:.3f}]")
+    check(phases.get("deals", 0) > 0 and phases.get("policies", 0) > 0, "the deal passes fetch remote entity rows")
+
+
+{"share": share_mode, "ranks": ranks_mode, "comm": comm_mode}[MODE]()
 check.finish()
