@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
       libopenblas-dev liblapacke-dev libinih-dev librandom123-dev nettle-dev
       libgraphblas-dev python3-numpy python3-scipy python3-h5py python3-matplotlib python3-openpyxl python3-pandas python3-xarray python3-pytest python3-pip python3-venv
-      munge slurmctld slurmd slurm-client valgrind cppcheck clang libomp-dev libclang-rt-dev
+      munge slurmctld slurmd slurm-client iproute2 util-linux valgrind cppcheck clang libomp-dev libclang-rt-dev
       libmicrohttpd-dev libjansson-dev libsqlite3-dev python3-jsonschema hey chromium)
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -21,8 +21,9 @@ BUILD_DIR=build-asan jobs/build.sh -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTB_SANITI
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:allocator_may_return_null=1:suppressions=$PWD/tests/support/asan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # not valgrind (it cannot run an ASan binary) nor memory_plan (label rss: ASan's redzones and quarantine
-# inflate the peak memory it compares its estimates with), nor the web tests (above)
-(cd build-asan && ctest --output-on-failure -LE "valgrind|rss|web" "$@")
+# inflate the peak memory it compares its estimates with), nor the web tests (above), nor the 3-node cluster
+# (label nodes: minutes of Slurm waits, for C code the one-node Slurm tests already run under ASan)
+(cd build-asan && ctest --output-on-failure -LE "valgrind|rss|web|nodes" "$@")
 echo "== libFuzzer smoke run (build-fuzz, clang)"
 BUILD_DIR=build-fuzz jobs/build.sh -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DTB_SANITIZE=address,undefined -DTB_FUZZ=ON -DTB_CUDA=OFF -DTB_WEB=OFF

@@ -2,6 +2,7 @@
 # Label `slurm`: the real jobs/ scripts on a private 3-node Slurm cluster (tests/support/slurm/cluster.sh
 # --nodes 3: each node its own network, UTS and mount namespace, Open MPI between them over TCP):
 #  - a solve with one rank on each node equals a local 1-rank run (h5diff);
+#  - mpiexec inside a 3-node allocation places a rank on each node and equals it too;
 #  - a sweep array whose tasks run on the 3 nodes, merged, equals the unsharded run;
 #  - nightly.sbatch end to end: the walltime signal (USR1) reaches the ranks on all nodes, they stop at
 #    one safe point with one checkpoint, the job requeues itself, resumes and equals the local run;
@@ -27,6 +28,12 @@ slurm_cluster --nodes 3
 export TRADEBAL=$TB TB_ROOT=$ROOT OMPI_MCA_mpi_yield_when_idle=1
 nodes_of() { jobcomp "$1" | sed -n 's/.* NodeList=\([^ ]*\) .*/\1/p'; }
 
+# the cluster's namespaces route nowhere but their own bridge
+P=$(cat "$W/cluster/netns.prefix")
+for ns in $P-head $P-n1 $P-n2 $P-n3; do
+  [ "$(ip -n "$ns" route show | grep -vc "^10\.77\.0\.0/24 ")" -eq 0 ]; ok $? "namespace $ns has a route out: $(ip -n "$ns" route show)"
+done
+
 "$TB" generate -o in.h5 --entities 1500 --deals 12000 --regions 4 --periods 4 --sectors 6 --seed 5 >/dev/null
 printf '[input]\nfile = %s/in.h5\n[run]\nbatch_deals = 2000\n[funding]\nbudget = 40\n[assessment]\ndraws = 3\n[policy.tariff10]\nkind = tariff\nrate = 0.1\n[sweep]\nmethod = lhs\nsamples = 6\nmarket.elasticity = 0.5:3\npolicy.tariff10.rate = 0:0.4\n' "$W" > sweep.ini
 "$TB" run -c sweep.ini -o local.h5 --set sweep.method=none >/dev/null
@@ -36,6 +43,13 @@ jid=$(sbatch --parsable --wait -N 3 -n 3 -c 1 -o solve.log "$ROOT/jobs/solve.sba
 ok $? "3-node solve failed: $(tail -3 solve.log)"
 [ "$(nodes_of "$jid")" = "n[1-3]" ]; ok $? "the solve ran on n[1-3], not $(nodes_of "$jid")"
 h5same local.h5 solve.h5 >/dev/null; ok $? "the 3-node solve differs from the local run"
+
+# mpiexec inside a 3-node allocation (Open MPI starts its daemons through srun): one rank a node, equal
+[ "$(salloc -N 3 -n 3 -c 1 mpiexec --map-by node hostname 2>/dev/null | sort | tr '\n' ' ')" = "n1 n2 n3 " ]
+ok $? "mpiexec --map-by node did not place a rank on each node"
+salloc -N 3 -n 3 -c 1 mpiexec --map-by node "$TB" run -c sweep.ini -o mpiexec.h5 --set sweep.method=none >/dev/null 2>&1
+ok $? "mpiexec in a 3-node allocation failed"
+h5same local.h5 mpiexec.h5 >/dev/null; ok $? "the mpiexec run differs from the local run"
 
 # a sweep array of 3 shards, each task a whole node (-c 2), merged, equals the unsharded run
 "$TB" run -c sweep.ini -o unsharded.h5 >/dev/null 2>&1
@@ -49,11 +63,11 @@ spread=$(grep "ArrayJobId=$array " "$W/cluster/jobcomp.txt" | sed -n 's/.* NodeL
 
 # nightly.sbatch on 3 nodes: USR1 (what --signal sends before the time limit) to every rank on every node
 "$TB" generate -o big.h5 --entities 20000 --deals 300000 --regions 6 --periods 8 --sectors 10 --seed 3 >/dev/null
-printf '[input]\nfile = %s/big.h5\n[run]\nbatch_deals = 30000\nprogress = always\n[funding]\nbudget = 300\n[assessment]\ndraws = 3\n[policy.tariff10]\nkind = tariff\nrate = 0.1\n' "$W" > night.ini
+printf '[input]\nfile = %s/big.h5\n[run]\nbatch_deals = 30000\nprogress = always\n[funding]\nbudget = 300\n[assessment]\ndraws = 16\n[policy.tariff10]\nkind = tariff\nrate = 0.1\n' "$W" > night.ini
 "$TB" run -c night.ini -o night_local.h5 --set run.progress=never >/dev/null
 jid=$(sbatch --parsable -N 3 -n 3 -c 1 -o night.log "$ROOT/jobs/nightly.sbatch" night.ini "$W/night.h5")
 for _ in $(seq 480); do grep -q "^\[run\]" night.log 2>/dev/null && break; sleep 0.25; done
-sleep 2
+sleep 1
 scancel --signal=USR1 "$jid"
 wait_requeued "$jid" night.h5; ok $? "the nightly job did not finish: $(tail -3 night.log)"
 [ "$(grep -c "stopped by SIGUSR1" night.log)" -eq 1 ]; ok $? "one stop message for the 3 ranks: $(grep error night.log)"
@@ -93,5 +107,9 @@ rc=$?
 [ $rc -eq 4 ]; ok $? "full disk: exit $rc, expected 4: $(grep error full.log)"
 [ "$(cat full/out.h5)" = "an old output" ]; ok $? "the old output changed"
 [ "$(ls full)" = "$(printf 'ballast\nout.h5')" ]; ok $? "full disk left: $(ls full)"
+# stopping the cluster leaves no namespace and no daemon behind
+"$ROOT/tests/support/slurm/cluster.sh" stop "$W/cluster"
+[ -z "$(ip netns list | grep "^$P-")" ]; ok $? "namespaces left: $(ip netns list | grep "^$P-")"
+[ -z "$(pgrep -f "$W/cluster")" ]; ok $? "processes left: $(pgrep -af "$W/cluster")"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
