@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 TB=$(realpath "$BUILD_DIR/tradebal")
 STRONG=${STRONG:-1000000} WEAK=${WEAK:-250000} REPS=${REPS:-3} RANKS=${RANKS:-1 2 3 6}
-DATA=$PWD/bench/data/nodes # shared by the nodes (each has its own /tmp, so never under /tmp)
+DATA=$PWD/bench/data/nodes # shared by the nodes
 if [ "${1:-}" = --tiny ]; then
   STRONG=20000 WEAK=5000 REPS=1 DATA=$(realpath "$BUILD_DIR")/nodes-tiny
 fi

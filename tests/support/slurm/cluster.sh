@@ -6,8 +6,8 @@
 #   cluster.sh kill-node DIR NODE      (N >= 2: SIGKILL every process of node NODE, slurmd and ranks)
 #   cluster.sh start-node DIR NODE     (N >= 2: start that node's slurmd again)
 # N = 1 (the default): one node on loopback. N >= 2: nodes n1..nN, each in its own network, UTS and mount
-# namespace (hostname nK, address 10.77.0.K on a bridge the head namespace holds, a private /tmp and
-# /dev/shm as a node-local disk would be), slurmctld and munged in the head namespace (10.77.0.254). The
+# namespace (hostname nK, address 10.77.0.K on a bridge the head namespace holds; node-local: /dev/shm, the
+# slurmd spool and PMIx folders, and the jobs' TMPDIR), slurmctld and munged in the head namespace (10.77.0.254). The
 # namespaces have no route anywhere else, so nothing leaves them. The folder tree is shared by every node,
 # as a cluster's shared file system is. Clients (sbatch, squeue, srun...) are wrappers in DIR/bin that run
 # the real command in the head namespace, as on a login node: the printed PATH puts them first.
@@ -37,14 +37,16 @@ stop() {
     [ -f "$D/$p.pid" ] && kill -9 "$(cat "$D/$p.pid")" 2>/dev/null || true
   done
 }
-# slurmd of node K in its namespaces: hostname nK, a private /tmp and /dev/shm
+# slurmd of node K in its namespaces: hostname nK; its own /dev/shm, and its own folders bound over the
+# shared paths of the spool and of PMIx (Slurm's PMIx plugin takes both as written, %n unexpanded)
 start_node() {
   local k=$1 ns
   ns="$(ns_of)-n$k"
-  mkdir -p "$D/node/n$k/tmp"
+  mkdir -p "$D/node/n$k/tmp" "$D/node/n$k/spool" "$D/node/n$k/pmix"
   # nsenter, not `ip netns exec`, which would remount /sys and hide the cgroup tree slurmd needs
   nsenter --net="/run/netns/$ns" unshare --uts --mount --propagation private sh -c "
-    hostname n$k && mount --bind '$D/node/n$k/tmp' /tmp && mount -t tmpfs -o size=1g tbshm /dev/shm &&
+    hostname n$k && mount -t tmpfs -o size=1g tbshm /dev/shm &&
+    mount --bind '$D/node/n$k/spool' '$D/spool' && mount --bind '$D/node/n$k/pmix' '$D/pmix' &&
     exec slurmd -f '$D/slurm.conf' -N n$k"
 }
 case $cmd in
@@ -52,8 +54,8 @@ case $cmd in
   kill-node)
     ip netns pids "$(ns_of)-n$3" | xargs -r kill -9
     exit 0 ;;
-  start-node) # a node that comes back has rebooted: its /tmp (and the spool and sockets there) is empty
-    rm -rf "${D:?}/node/n$3/tmp"
+  start-node) # a node that comes back has rebooted: its temporary files, spool and sockets are gone
+    rm -rf "${D:?}/node/n$3/"{tmp,spool,pmix}
     start_node "$3"; exit 0 ;;
   start) ;;
   *) echo "cluster.sh: unknown command $cmd" >&2; exit 2 ;;
@@ -72,7 +74,6 @@ chmod 400 "$D/munge/munge.key"
 RUN=() # how a daemon is started: in the head namespace when there are several nodes
 if [ "$NODES" -gt 1 ]; then
   command -v ip >/dev/null && command -v unshare >/dev/null || { echo "cluster.sh: needs ip (iproute2) and unshare" >&2; exit 77; }
-  case $D/ in /tmp/*) echo "cluster.sh: DIR must not be under /tmp: every node has its own /tmp" >&2; exit 2 ;; esac
   P="tbc$$"
   ip netns add "$P-head" 2>/dev/null || { echo "cluster.sh: cannot create network namespaces here" >&2; exit 77; }
   echo "$P" >"$D/netns.prefix"
@@ -104,9 +105,18 @@ if [ "$NODES" -gt 1 ]; then
   # every namespace has its own ports: the defaults are free
   CTL="head($NET.254)" CTLPORT=6817 DPORT=6818 MEM=$((MEM / NODES))
   NODELINE="NodeName=n[1-$NODES] NodeAddr=$NET.[1-$NODES] CPUs=$CPUS RealMemory=$MEM State=UNKNOWN"
-  # the spool in the node's own /tmp: Slurm's PMIx plugin puts its sockets under the spool path as written,
-  # without expanding %n, so a shared spool folder would mix the nodes' sockets
-  PERNODE="SlurmdSpoolDir=/tmp/slurmd-spool
+  # the spool and PMIx's folders: shared paths each node binds its own folder over (start_node); the
+  # jobs' TMPDIR: the node's own folder, set by the task prolog
+  mkdir -p "$D/pmix"
+  printf 'PMIxCliTmpDirBase=%s/pmix\n' "$D" >"$D/mpi.conf"
+  cat >"$D/task_prolog.sh" <<PROLOG
+#!/bin/sh
+# node-local temporary files, as on a cluster whose nodes have their own disks
+echo "export TMPDIR=$D/node/\$SLURMD_NODENAME/tmp"
+PROLOG
+  chmod +x "$D/task_prolog.sh"
+  PERNODE="SlurmdSpoolDir=$D/spool
+TaskProlog=$D/task_prolog.sh
 SlurmdPidFile=$D/node/%n/slurmd.pid
 SlurmdLogFile=$D/node/%n/slurmd.log
 SlurmdTimeout=10"
