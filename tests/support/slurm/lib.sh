@@ -3,11 +3,11 @@
 # slurm_cluster [--nodes N]: start it (exit 77, skipped, where it cannot run) and stop it on exit
 slurm_cluster() {
   local env_line rc=0
+  trap 'slurm_teardown' EXIT # first: what the test set up (SLURM_ON_EXIT) is undone even if the start fails
   env_line=$("$ROOT/tests/support/slurm/cluster.sh" start "$W/cluster" "$@") || rc=$?
   [ $rc -eq 77 ] && exit 77
   [ $rc -ne 0 ] && { echo "FAIL: the cluster did not start" >&2; exit 1; }
   eval "$env_line"
-  trap 'slurm_teardown' EXIT
 }
 slurm_teardown() {
   "$ROOT/tests/support/slurm/cluster.sh" stop "$W/cluster"
