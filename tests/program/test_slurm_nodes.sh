@@ -26,7 +26,8 @@ SLURM_ON_EXIT=(unmount_full)
 slurm_cluster --nodes 3
 # the 3 nodes share this machine's cores: Open MPI's busy polling would make every wait 7x slower
 export TRADEBAL=$TB TB_ROOT=$ROOT OMPI_MCA_mpi_yield_when_idle=1
-nodes_of() { jobcomp "$1" | sed -n 's/.* NodeList=\([^ ]*\) .*/\1/p'; }
+nodelist() { sed -n 's/.* NodeList=\([^ ]*\) .*/\1/p'; } # of job completion lines
+nodes_of() { jobcomp "$1" | nodelist; }
 
 # the cluster's namespaces route nowhere but their own bridge
 P=$(cat "$W/cluster/netns.prefix")
@@ -58,7 +59,7 @@ ok $? "submit_sweep.sh"
 array=${ids#array } array=${array%% *} merge=${ids##* }
 wait_gone "$array"; wait_gone "$merge"; ok $? "merge job $merge did not finish"
 h5same unsharded.h5 sweep.h5 >/dev/null; ok $? "the merged array differs from the unsharded run"
-spread=$(grep "ArrayJobId=$array " "$W/cluster/jobcomp.txt" | sed -n 's/.* NodeList=\([^ ]*\) .*/\1/p' | sort -u | tr '\n' ' ')
+spread=$(grep "ArrayJobId=$array " "$W/cluster/jobcomp.txt" | nodelist | sort -u | tr '\n' ' ')
 [ "$spread" = "n1 n2 n3 " ]; ok $? "the array's tasks ran on n1 n2 n3, not on: $spread"
 
 # nightly.sbatch on 3 nodes: USR1 (what --signal sends before the time limit) to every rank on every node
